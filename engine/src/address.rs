@@ -1,0 +1,126 @@
+//! Typed addresses, actor ids and message ids.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::{Deserialize, Serialize};
+
+/// The identity of one actor for the whole run: a serial number given at spawn,
+/// never reused, and unchanged by restarts.
+///
+/// Ids start at 1 and follow spawn order, so the same run always gives the
+/// same ids.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ActorId(pub u64);
+
+impl fmt::Debug for ActorId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+impl fmt::Display for ActorId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// The identity of one message (user message, poison pill, reply or
+/// notification): a serial number in global send order.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MsgId(pub u64);
+
+impl fmt::Display for MsgId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "m{}", self.0)
+    }
+}
+
+/// An untyped reference to a live actor slot: where it lives and who it is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Ref {
+    pub(crate) slot: u32,
+    pub(crate) id: ActorId,
+}
+
+/// The typed address of an actor that accepts messages of type `M`.
+///
+/// Cheap to copy, valid for the actor's whole life: a message sent to an
+/// address during or after a restart reaches the new incarnation (SPEC rule
+/// 2). A message sent after the actor stopped becomes a dead letter with
+/// reason `no_recipient`.
+pub struct Addr<M> {
+    pub(crate) r: Ref,
+    _msg: PhantomData<fn(M)>,
+}
+
+impl<M> Addr<M> {
+    pub(crate) fn new(r: Ref) -> Self {
+        Addr {
+            r,
+            _msg: PhantomData,
+        }
+    }
+
+    /// The actor's id.
+    pub fn id(&self) -> ActorId {
+        self.r.id
+    }
+}
+
+impl<M> Clone for Addr<M> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M> Copy for Addr<M> {}
+
+impl<M> PartialEq for Addr<M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.r.id == other.r.id
+    }
+}
+
+impl<M> Eq for Addr<M> {}
+
+impl<M> fmt::Debug for Addr<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Addr({})", self.r.id)
+    }
+}
+
+/// A one-shot handle for answering an ask with a value of type `R`.
+///
+/// It travels inside the request message; the handler answers with
+/// [`Context::reply`](crate::Context::reply). A reply that arrives after the
+/// ask completed (timed out, say) becomes a dead letter `late_reply`.
+pub struct ReplyTo<R> {
+    pub(crate) ask: u64,
+    /// The asking actor's id, 0 for a test.
+    pub(crate) asker: u64,
+    _reply: PhantomData<fn(R)>,
+}
+
+impl<R> ReplyTo<R> {
+    pub(crate) fn new(ask: u64, asker: u64) -> Self {
+        ReplyTo {
+            ask,
+            asker,
+            _reply: PhantomData,
+        }
+    }
+
+    /// The id of the ask this handle answers.
+    pub fn ask_id(&self) -> u64 {
+        self.ask
+    }
+}
+
+impl<R> fmt::Debug for ReplyTo<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ReplyTo(ask {})", self.ask)
+    }
+}

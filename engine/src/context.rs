@@ -1,0 +1,189 @@
+//! What a handler may do: send, spawn, set timers, ask, reply, stop, become,
+//! draw random numbers, read the clock.
+
+use std::fmt;
+
+use rand_chacha::ChaCha8Rng;
+
+use crate::actor::{Actor, Behavior};
+use crate::address::{ActorId, Addr, MsgId, Ref, ReplyTo};
+use crate::ask::{AskError, Asker};
+use crate::rng;
+use crate::system::Core;
+use crate::trace::StopReason;
+
+/// A handler's view of the system. Every effect is applied at once and
+/// recorded in the trace with this delivery as its cause.
+pub struct Context<'a, A: Actor> {
+    core: &'a mut Core,
+    me: Ref,
+    sender: Option<ActorId>,
+    behavior: &'a mut Option<Behavior<A>>,
+    rng: &'a mut Option<Box<ChaCha8Rng>>,
+    name: &'a str,
+}
+
+impl<'a, A: Actor> Context<'a, A> {
+    pub(crate) fn new(
+        core: &'a mut Core,
+        me: Ref,
+        sender: Option<ActorId>,
+        behavior: &'a mut Option<Behavior<A>>,
+        rng: &'a mut Option<Box<ChaCha8Rng>>,
+        name: &'a str,
+    ) -> Self {
+        Context {
+            core,
+            me,
+            sender,
+            behavior,
+            rng,
+            name,
+        }
+    }
+
+    /// This actor's own address.
+    pub fn addr(&self) -> Addr<A::Msg> {
+        Addr::new(self.me)
+    }
+
+    /// This actor's id.
+    pub fn id(&self) -> ActorId {
+        self.me.id
+    }
+
+    /// This actor's name.
+    pub fn name(&self) -> &str {
+        self.name
+    }
+
+    /// Who sent the message being handled, if it was an actor.
+    pub fn sender(&self) -> Option<ActorId> {
+        self.sender
+    }
+
+    /// The virtual time, in ticks.
+    pub fn now(&self) -> u64 {
+        self.core.clock.now
+    }
+
+    /// The number of this delivery (the step).
+    pub fn step(&self) -> u64 {
+        self.core.step
+    }
+
+    /// Sends `msg` to `to`. A stopped recipient makes it a dead letter
+    /// `no_recipient`; nothing is lost silently.
+    pub fn send<M: fmt::Debug + 'static>(&mut self, to: Addr<M>, msg: M) -> MsgId {
+        MsgId(self.core.send(to.r, msg, self.me.id.0))
+    }
+
+    /// Sends `msg` to `to` after `delay` ticks; returns the timer's id.
+    pub fn send_after<M: fmt::Debug + 'static>(&mut self, to: Addr<M>, msg: M, delay: u64) -> u64 {
+        self.core.send_after(to.r, msg, delay, self.me.id.0)
+    }
+
+    /// Cancels a timer set with [`Context::send_after`]; returns true if and
+    /// only if it had not fired yet.
+    pub fn cancel_timer(&mut self, timer: u64) -> bool {
+        self.core.cancel_timer(timer)
+    }
+
+    /// Spawns a child of this actor. Its `pre_start` runs now; a failure
+    /// there stops the child at once. An empty name gets `Type-id`.
+    pub fn spawn<B: Actor>(&mut self, name: &str, actor: B) -> Addr<B::Msg> {
+        self.core.spawn(self.me.slot, name, actor)
+    }
+
+    /// Asks `to` without blocking: `make` builds the request around a
+    /// [`ReplyTo`], and when the ask completes (reply, timeout after
+    /// `timeout` ticks, the target's failure or death) `map` turns the
+    /// answer into a message for this actor, which arrives like any other.
+    pub fn ask<M, R>(
+        &mut self,
+        to: Addr<M>,
+        make: impl FnOnce(ReplyTo<R>) -> M,
+        timeout: u64,
+        map: impl FnOnce(Result<R, AskError>) -> A::Msg + 'static,
+    ) -> u64
+    where
+        M: fmt::Debug + 'static,
+        R: 'static,
+    {
+        let me = self.me;
+        let deliver = Box::new(
+            move |core: &mut Core, answer: crate::ask::Reply, from: u64| {
+                let answer = answer.map(|b| {
+                    *b.downcast::<R>()
+                        .expect("engine invariant: a reply has its ReplyTo's type")
+                });
+                match crate::panic::catch(core.quiet, move || map(answer)) {
+                    Ok(msg) => {
+                        core.send(me, msg, from);
+                    }
+                    Err(why) => core.fail(
+                        me,
+                        format!("in an ask's answer mapping: {why}"),
+                        None,
+                        0,
+                        true,
+                    ),
+                }
+            },
+        );
+        self.core
+            .start_ask(to, make, timeout, Asker::Actor(deliver), self.me.id.0)
+    }
+
+    /// Answers an ask. If the ask already completed (it timed out, say), the
+    /// reply becomes a dead letter `late_reply`.
+    pub fn reply<R: fmt::Debug + 'static>(&mut self, to: ReplyTo<R>, value: R) {
+        self.core.reply(to, value, self.me.id.0);
+    }
+
+    /// Stops this actor once the current handler returns: its children stop
+    /// (youngest first), `post_stop` runs, the rest of the mailbox becomes
+    /// dead letters `pending_at_stop`.
+    pub fn stop(&mut self) {
+        self.core.stop(self.me, StopReason::Normal, true);
+    }
+
+    /// Sends `to` a poison pill: it handles everything sent before, then stops.
+    pub fn stop_actor<M: 'static>(&mut self, to: Addr<M>) {
+        self.core.send_stop(to, self.me.id.0);
+    }
+
+    /// Kills `to` at once (after the current handler, if `to` is this actor
+    /// or one of its ancestors): no hooks, reason `killed`.
+    pub fn kill<M>(&mut self, to: Addr<M>) {
+        self.core.kill(to.r, self.me.id.0);
+    }
+
+    /// "Become": the next message (and every one after, until the next
+    /// call) is handled by `behavior` instead of [`Actor::handle`].
+    pub fn become_(&mut self, behavior: Behavior<A>) {
+        *self.behavior = Some(behavior);
+    }
+
+    /// Goes back to [`Actor::handle`] for the next message.
+    pub fn unbecome(&mut self) {
+        *self.behavior = None;
+    }
+
+    /// This actor's own seeded random stream (stream `2^32 + id` of the
+    /// run's seed): independent of the schedule and of other actors.
+    pub fn rng(&mut self) -> &mut ChaCha8Rng {
+        let (seed, id) = (self.core.config.seed, self.me.id.0);
+        self.rng
+            .get_or_insert_with(|| Box::new(rng::stream(seed, rng::ACTORS + id)))
+    }
+}
+
+impl<A: Actor> fmt::Debug for Context<'_, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("me", &self.me.id)
+            .field("step", &self.core.step)
+            .finish_non_exhaustive()
+    }
+}

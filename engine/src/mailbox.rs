@@ -1,0 +1,133 @@
+//! Typed mailboxes.
+//!
+//! Each message type has one pool of queues, so a mailbox is a plain
+//! `VecDeque` of typed items in a dense slab: no allocation per message, and
+//! sending never touches the receiving actor's state.
+
+use std::any::{Any, TypeId};
+use std::collections::{BTreeMap, VecDeque};
+
+use slab::Slab;
+
+/// A user message with its bookkeeping.
+pub(crate) struct Envelope<M> {
+    pub(crate) msg: M,
+    pub(crate) id: u64,
+    /// The sender's actor id, 0 if none.
+    pub(crate) from: u64,
+    /// The step of the delivery that sent it, 0 if none.
+    pub(crate) cause: u64,
+}
+
+/// One entry of a mailbox.
+pub(crate) enum Item<M> {
+    User(Envelope<M>),
+    /// A poison pill.
+    Stop {
+        id: u64,
+        from: u64,
+        cause: u64,
+    },
+}
+
+impl<M> Item<M> {
+    pub(crate) fn id(&self) -> u64 {
+        match self {
+            Item::User(e) => e.id,
+            Item::Stop { id, .. } => *id,
+        }
+    }
+
+    pub(crate) fn from(&self) -> u64 {
+        match self {
+            Item::User(e) => e.from,
+            Item::Stop { from, .. } => *from,
+        }
+    }
+}
+
+/// The queues of every actor whose message type is `M`.
+pub(crate) struct Pool<M> {
+    pub(crate) queues: Slab<VecDeque<Item<M>>>,
+}
+
+/// What the engine does with a pool without knowing its message type.
+pub(crate) trait AnyPool {
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    fn head_id(&self, q: u32) -> Option<u64>;
+    /// Removes every item of queue `q`, passing (id, from) of each to `out`;
+    /// frees the queue if `free`.
+    fn drain(&mut self, q: u32, free: bool, out: &mut Vec<(u64, u64)>);
+}
+
+impl<M: 'static> AnyPool for Pool<M> {
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn head_id(&self, q: u32) -> Option<u64> {
+        self.queues.get(q as usize)?.front().map(Item::id)
+    }
+
+    fn drain(&mut self, q: u32, free: bool, out: &mut Vec<(u64, u64)>) {
+        if let Some(queue) = self.queues.get_mut(q as usize) {
+            out.extend(queue.drain(..).map(|i| (i.id(), i.from())));
+            if free {
+                self.queues.remove(q as usize);
+            }
+        }
+    }
+}
+
+/// All pools, one per message type.
+#[derive(Default)]
+pub(crate) struct Pools {
+    pools: Vec<Box<dyn AnyPool>>,
+    by_type: BTreeMap<TypeId, u32>,
+}
+
+impl Pools {
+    /// The pool id for message type `M`, creating the pool on first use.
+    pub(crate) fn id_of<M: 'static>(&mut self) -> u32 {
+        let next = self.pools.len() as u32;
+        let id = *self.by_type.entry(TypeId::of::<M>()).or_insert(next);
+        if id == next {
+            self.pools.push(Box::new(Pool::<M> {
+                queues: Slab::new(),
+            }));
+        }
+        id
+    }
+
+    /// A new empty queue in pool `pool` (of type `M`).
+    pub(crate) fn new_queue<M: 'static>(&mut self, pool: u32) -> u32 {
+        self.get::<M>(pool).queues.insert(VecDeque::new()) as u32
+    }
+
+    /// The pool `pool`, which must hold `M`s.
+    ///
+    /// # Panics
+    ///
+    /// If `pool` was not made for `M`: an engine bug, since an actor's pool
+    /// id is fixed by its type at spawn and addresses are typed.
+    #[inline]
+    pub(crate) fn get<M: 'static>(&mut self, pool: u32) -> &mut Pool<M> {
+        self.pools[pool as usize]
+            .as_any_mut()
+            .downcast_mut::<Pool<M>>()
+            .expect("engine invariant: a pool holds the message type of its actors")
+    }
+
+    #[inline]
+    pub(crate) fn queue<M: 'static>(&mut self, pool: u32, q: u32) -> &mut VecDeque<Item<M>> {
+        &mut self.get::<M>(pool).queues[q as usize]
+    }
+
+    pub(crate) fn dyn_pool(&mut self, pool: u32) -> &mut dyn AnyPool {
+        self.pools[pool as usize].as_mut()
+    }
+
+    pub(crate) fn head_id(&self, pool: u32, q: u32) -> Option<u64> {
+        self.pools[pool as usize].head_id(q)
+    }
+}

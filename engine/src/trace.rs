@@ -1,0 +1,263 @@
+//! The trace: every event of a run, a running hash, and the JSON Lines file.
+//!
+//! A trace file is [JSON Lines](https://jsonlines.org): a header line, one
+//! line per [`Event`], and a footer line. The format has one version
+//! number, [`FORMAT_VERSION`]; a reader refuses a trace from a newer format
+//! with an error naming the line instead of guessing.
+//!
+//! ```text
+//! {"format":"rehearsal-trace","version":1,"engine":"0.1.0","scenario":"counter","seed":7,...}
+//! {"step":0,"time":0,"kind":"spawn","actor":1,"name":"counter","type":"Counter"}
+//! {"step":0,"time":0,"kind":"send","msg":1,"to":1}
+//! {"step":1,"time":0,"kind":"deliver","msg":1,"actor":1}
+//! {"step":1,"time":0,"cause":1,"kind":"done","actor":1,"msg":1}
+//! {"end":{"events":4,"hash":"5f0c9a1e33b2d7c4"}}
+//! ```
+//!
+//! The hash chains the events in order (each event is folded into the digest
+//! of all events before it), so two traces with the same final hash are the
+//! same run. Writing is streamed: a run that is interrupted leaves a readable
+//! prefix, which a reader reports as truncated at its last line.
+
+mod event;
+mod file;
+pub(crate) mod hash;
+
+use std::io::Write;
+
+pub use event::{AskOutcome, DeadLetterReason, Event, EventKind, MsgKind, StopReason};
+pub use file::{
+    read_trace, Trace, TraceError, TraceErrorKind, TraceFooter, TraceHeader, TraceReader,
+    FORMAT_NAME, FORMAT_VERSION,
+};
+
+use crate::config::TraceLevel;
+use file::TraceWriter;
+use hash::Digest;
+
+/// Events kept in memory, appended in fixed-size chunks so a long run never
+/// copies its whole history to grow.
+#[derive(Default)]
+pub(crate) struct Chunks {
+    chunks: Vec<Vec<Event>>,
+    len: usize,
+}
+
+const CHUNK: usize = 16 * 1024;
+
+impl Chunks {
+    #[inline]
+    fn push(&mut self, ev: Event) {
+        match self.chunks.last_mut() {
+            Some(c) if c.len() < CHUNK => c.push(ev),
+            _ => {
+                let mut c = Vec::with_capacity(CHUNK);
+                c.push(ev);
+                self.chunks.push(c);
+            }
+        }
+        self.len += 1;
+    }
+
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &Event> + '_ {
+        self.chunks.iter().flat_map(|c| c.iter())
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn get(&self, i: usize) -> Option<&Event> {
+        self.chunks.get(i / CHUNK)?.get(i % CHUNK)
+    }
+}
+
+/// Where a replay stopped agreeing with its trace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Divergence {
+    /// The index of the first differing event (0-based, header not counted).
+    pub index: u64,
+    /// The line of the trace file that holds the expected event (the header
+    /// is line 1).
+    pub line: u64,
+    /// The event the trace holds there; `None` if the trace ended first.
+    pub expected: Option<Event>,
+    /// The event the re-run produced; `None` if the run ended first.
+    pub actual: Option<Event>,
+}
+
+impl std::fmt::Display for Divergence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let step = self
+            .expected
+            .as_ref()
+            .or(self.actual.as_ref())
+            .map_or(0, |e| e.step);
+        writeln!(
+            f,
+            "first difference at step {step} (event {}, trace line {}):",
+            self.index, self.line
+        )?;
+        match &self.expected {
+            Some(e) => writeln!(f, "  expected: {e}")?,
+            None => writeln!(f, "  expected: the end of the run")?,
+        }
+        match &self.actual {
+            Some(e) => write!(f, "  actual:   {e}"),
+            None => write!(f, "  actual:   the end of the run"),
+        }
+    }
+}
+
+/// Compares the events of a re-run with the events of a trace, one by one.
+pub(crate) struct Comparer {
+    expected: Box<dyn Iterator<Item = Result<Event, TraceError>>>,
+    index: u64,
+    pub(crate) divergence: Option<Divergence>,
+    pub(crate) read_error: Option<TraceError>,
+}
+
+impl Comparer {
+    pub(crate) fn new(expected: Box<dyn Iterator<Item = Result<Event, TraceError>>>) -> Self {
+        Comparer {
+            expected,
+            index: 0,
+            divergence: None,
+            read_error: None,
+        }
+    }
+
+    /// Checks one event; returns true if and only if the run must halt.
+    fn check(&mut self, actual: &Event) -> bool {
+        if self.divergence.is_some() || self.read_error.is_some() {
+            return true;
+        }
+        let line = self.index + 2;
+        let result = match self.expected.next() {
+            Some(Ok(e)) if &e == actual => None,
+            Some(Ok(e)) => Some(Divergence {
+                index: self.index,
+                line,
+                expected: Some(e),
+                actual: Some(actual.clone()),
+            }),
+            None => Some(Divergence {
+                index: self.index,
+                line,
+                expected: None,
+                actual: Some(actual.clone()),
+            }),
+            Some(Err(e)) => {
+                self.read_error = Some(e);
+                return true;
+            }
+        };
+        self.index += 1;
+        match result {
+            None => false,
+            Some(d) => {
+                self.divergence = Some(d);
+                true
+            }
+        }
+    }
+
+    /// At the end of the run: any event left in the trace is a divergence.
+    pub(crate) fn finish(&mut self) {
+        if self.divergence.is_some() || self.read_error.is_some() {
+            return;
+        }
+        match self.expected.next() {
+            None => {}
+            Some(Ok(e)) => {
+                self.divergence = Some(Divergence {
+                    index: self.index,
+                    line: self.index + 2,
+                    expected: Some(e),
+                    actual: None,
+                })
+            }
+            Some(Err(e)) => self.read_error = Some(e),
+        }
+    }
+}
+
+/// Where events go: the running hash always, and any of memory, a file, a
+/// comparer.
+pub(crate) struct Tracer {
+    pub(crate) on: bool,
+    pub(crate) payloads: bool,
+    digest: Digest,
+    count: u64,
+    pub(crate) memory: Option<Chunks>,
+    pub(crate) writer: Option<TraceWriter>,
+    pub(crate) compare: Option<Comparer>,
+}
+
+impl Tracer {
+    pub(crate) fn new(level: TraceLevel, keep_in_memory: bool) -> Self {
+        let on = level != TraceLevel::Off;
+        Tracer {
+            on,
+            payloads: level == TraceLevel::Payloads,
+            digest: Digest::START,
+            count: 0,
+            memory: (on && keep_in_memory).then(Chunks::default),
+            writer: None,
+            compare: None,
+        }
+    }
+
+    pub(crate) fn set_writer(&mut self, out: Box<dyn Write>, header: &TraceHeader) {
+        self.writer = Some(TraceWriter::new(out, header));
+    }
+
+    /// Records one event. Returns true if and only if a replay comparison
+    /// asks the run to halt.
+    #[inline]
+    pub(crate) fn record(&mut self, ev: Event) -> bool {
+        ev.digest(&mut self.digest);
+        self.count += 1;
+        if let Some(w) = &mut self.writer {
+            w.event(&ev);
+        }
+        let mut halt = false;
+        if let Some(c) = &mut self.compare {
+            halt = c.check(&ev);
+        }
+        if let Some(m) = &mut self.memory {
+            m.push(ev);
+        }
+        halt
+    }
+
+    pub(crate) fn hash(&self) -> u64 {
+        self.digest.value()
+    }
+
+    pub(crate) fn count(&self) -> u64 {
+        self.count
+    }
+
+    pub(crate) fn footer(&self) -> TraceFooter {
+        TraceFooter {
+            events: self.count,
+            hash: format_hash(self.hash()),
+        }
+    }
+
+    /// Writes the footer and flushes; returns the first write error, if any.
+    pub(crate) fn finish_writer(&mut self) -> Option<std::io::Error> {
+        let footer = self.footer();
+        self.writer.as_mut().and_then(|w| w.finish(&footer))
+    }
+}
+
+/// Formats a trace hash the way traces and summaries print it: 16 hex digits.
+///
+/// ```
+/// assert_eq!(rehearsal::trace::format_hash(255), "00000000000000ff");
+/// ```
+pub fn format_hash(h: u64) -> String {
+    format!("{h:016x}")
+}

@@ -1,0 +1,430 @@
+//! The events a run records, one per thing that happened.
+
+use std::fmt;
+
+use compact_str::CompactString;
+use serde::{Deserialize, Serialize};
+
+use crate::address::{ActorId, MsgId};
+use crate::trace::hash::Digest;
+
+/// One thing that happened in a run.
+///
+/// `step` is the number of deliveries made so far (the delivery in progress
+/// included), `time` the virtual time, and `cause` the step of the delivery
+/// that caused this event: the handler that sent, spawned, stopped or set
+/// the timer. For a [`EventKind::Deliver`] it is the delivery in which the
+/// message was sent. `None` means the cause is outside the system (the test
+/// or the scenario's driver).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Deliveries made so far.
+    pub step: u64,
+    /// Virtual time, in ticks.
+    pub time: u64,
+    /// The step of the delivery that caused this event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<u64>,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// What kind of message a [`EventKind::Send`] carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MsgKind {
+    /// A message of the receiver's own type.
+    User,
+    /// A poison pill: stop after the messages queued before it.
+    Stop,
+}
+
+/// Why an actor stopped.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// It stopped itself or handled a poison pill.
+    Normal,
+    /// Its parent stopped, and stopped it first.
+    Shutdown,
+    /// It was killed: no hooks ran.
+    Killed,
+    /// A handler or hook failed with this reason.
+    Failed(String),
+}
+
+impl StopReason {
+    /// Returns true if and only if the stop is abnormal (killed or failed).
+    pub fn is_abnormal(&self) -> bool {
+        matches!(self, StopReason::Killed | StopReason::Failed(_))
+    }
+}
+
+impl fmt::Display for StopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StopReason::Normal => f.write_str("normal"),
+            StopReason::Shutdown => f.write_str("shutdown"),
+            StopReason::Killed => f.write_str("killed"),
+            StopReason::Failed(why) => write!(f, "failed({why})"),
+        }
+    }
+}
+
+/// Why a message became a dead letter (SPEC rule 25).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadLetterReason {
+    /// The recipient had stopped (or never existed).
+    NoRecipient,
+    /// Its handler failed; a failing message is never re-delivered.
+    Failed,
+    /// It was still queued when the recipient stopped.
+    PendingAtStop,
+    /// A reply that came after its ask had completed.
+    LateReply,
+}
+
+impl DeadLetterReason {
+    /// Every reason, in a fixed order.
+    pub const ALL: [DeadLetterReason; 4] = [
+        DeadLetterReason::NoRecipient,
+        DeadLetterReason::Failed,
+        DeadLetterReason::PendingAtStop,
+        DeadLetterReason::LateReply,
+    ];
+
+    /// The reason's name as the trace writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeadLetterReason::NoRecipient => "no_recipient",
+            DeadLetterReason::Failed => "failed",
+            DeadLetterReason::PendingAtStop => "pending_at_stop",
+            DeadLetterReason::LateReply => "late_reply",
+        }
+    }
+}
+
+impl fmt::Display for DeadLetterReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How an ask completed (SPEC rule 26).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AskOutcome {
+    /// The target replied in time.
+    Reply,
+    /// The timeout passed first.
+    Timeout,
+    /// The handler of the request failed with this reason.
+    Failed(String),
+    /// The target stopped, or the request could not be delivered.
+    Dead,
+    /// The run stopped (step limit or halt) before the ask completed.
+    Abandoned,
+}
+
+/// The kinds of [`Event`], with the actors and messages involved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    /// An actor was created.
+    Spawn {
+        /// The new actor.
+        actor: ActorId,
+        /// Its parent, if it has one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent: Option<ActorId>,
+        /// Its name.
+        name: CompactString,
+        /// Its Rust type.
+        #[serde(rename = "type")]
+        type_name: CompactString,
+    },
+    /// A message was sent (and, unless a dead letter follows, queued).
+    Send {
+        /// The message.
+        msg: MsgId,
+        /// The sender, if it was an actor.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<ActorId>,
+        /// The recipient.
+        to: ActorId,
+        /// What kind of message.
+        #[serde(default = "user_kind", skip_serializing_if = "is_user")]
+        what: MsgKind,
+        /// The message's `Debug` text, at [`TraceLevel::Payloads`](crate::TraceLevel::Payloads).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        payload: Option<CompactString>,
+    },
+    /// A message was handed to its recipient.
+    Deliver {
+        /// The message.
+        msg: MsgId,
+        /// The recipient.
+        actor: ActorId,
+        /// The sender, if it was an actor.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<ActorId>,
+    },
+    /// A handler returned normally.
+    Done {
+        /// The actor.
+        actor: ActorId,
+        /// The message it handled.
+        msg: MsgId,
+    },
+    /// A timer was set.
+    TimerSet {
+        /// The timer.
+        timer: u64,
+        /// Who gets its message.
+        to: ActorId,
+        /// When it fires.
+        at: u64,
+    },
+    /// A timer was cancelled before it fired.
+    TimerCancel {
+        /// The timer.
+        timer: u64,
+    },
+    /// A timer fired; the message it sends follows as a [`EventKind::Send`].
+    TimerFired {
+        /// The timer.
+        timer: u64,
+    },
+    /// An ask started: `msg` is the request.
+    Ask {
+        /// The ask.
+        ask: u64,
+        /// Who asks, if an actor.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<ActorId>,
+        /// Who is asked.
+        to: ActorId,
+        /// The request message.
+        msg: MsgId,
+        /// The virtual time at which it times out.
+        deadline: u64,
+    },
+    /// An ask completed.
+    AskDone {
+        /// The ask.
+        ask: u64,
+        /// How.
+        outcome: AskOutcome,
+    },
+    /// An actor was killed: it stops at once, running no hooks.
+    Kill {
+        /// The actor.
+        actor: ActorId,
+        /// Who killed it, if an actor.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<ActorId>,
+    },
+    /// A handler or hook failed.
+    Failure {
+        /// The actor.
+        actor: ActorId,
+        /// The message being handled, if it was a handler.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        msg: Option<MsgId>,
+        /// The panic text or error.
+        reason: String,
+    },
+    /// An actor stopped for good.
+    Stop {
+        /// The actor.
+        actor: ActorId,
+        /// Why.
+        reason: StopReason,
+    },
+    /// A message was not handled.
+    DeadLetter {
+        /// The message.
+        msg: MsgId,
+        /// Its sender, if an actor.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<ActorId>,
+        /// Its intended recipient.
+        to: ActorId,
+        /// Why it was not handled.
+        reason: DeadLetterReason,
+    },
+}
+
+fn user_kind() -> MsgKind {
+    MsgKind::User
+}
+
+fn is_user(k: &MsgKind) -> bool {
+    *k == MsgKind::User
+}
+
+impl EventKind {
+    /// The kind's name as the trace writes it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Spawn { .. } => "spawn",
+            EventKind::Send { .. } => "send",
+            EventKind::Deliver { .. } => "deliver",
+            EventKind::Done { .. } => "done",
+            EventKind::TimerSet { .. } => "timer_set",
+            EventKind::TimerCancel { .. } => "timer_cancel",
+            EventKind::TimerFired { .. } => "timer_fired",
+            EventKind::Ask { .. } => "ask",
+            EventKind::AskDone { .. } => "ask_done",
+            EventKind::Kill { .. } => "kill",
+            EventKind::Failure { .. } => "failure",
+            EventKind::Stop { .. } => "stop",
+            EventKind::DeadLetter { .. } => "dead_letter",
+        }
+    }
+}
+
+fn opt_id(d: &mut Digest, a: Option<ActorId>) {
+    d.u64(a.map_or(0, |a| a.0));
+}
+
+impl Event {
+    /// Folds this event into a running digest. The encoding is fixed here,
+    /// field by field, so hashes are stable across Rust versions and machines.
+    pub(crate) fn digest(&self, d: &mut Digest) {
+        d.u64(self.step);
+        d.u64(self.time);
+        d.u64(self.cause.map_or(u64::MAX, |c| c));
+        match &self.kind {
+            EventKind::Spawn {
+                actor,
+                parent,
+                name,
+                type_name,
+            } => {
+                d.u64(1);
+                d.u64(actor.0);
+                opt_id(d, *parent);
+                d.str(name);
+                d.str(type_name);
+            }
+            EventKind::Send {
+                msg,
+                from,
+                to,
+                what,
+                payload,
+            } => {
+                d.u64(2);
+                d.u64(msg.0);
+                opt_id(d, *from);
+                d.u64(to.0);
+                d.u64(*what as u64);
+                if let Some(p) = payload {
+                    d.str(p);
+                }
+            }
+            EventKind::Deliver { msg, actor, from } => {
+                d.u64(3);
+                d.u64(msg.0);
+                d.u64(actor.0);
+                opt_id(d, *from);
+            }
+            EventKind::Done { actor, msg } => {
+                d.u64(4);
+                d.u64(actor.0);
+                d.u64(msg.0);
+            }
+            EventKind::TimerSet { timer, to, at } => {
+                d.u64(5);
+                d.u64(*timer);
+                d.u64(to.0);
+                d.u64(*at);
+            }
+            EventKind::TimerCancel { timer } => {
+                d.u64(6);
+                d.u64(*timer);
+            }
+            EventKind::TimerFired { timer } => {
+                d.u64(7);
+                d.u64(*timer);
+            }
+            EventKind::Ask {
+                ask,
+                from,
+                to,
+                msg,
+                deadline,
+            } => {
+                d.u64(8);
+                d.u64(*ask);
+                opt_id(d, *from);
+                d.u64(to.0);
+                d.u64(msg.0);
+                d.u64(*deadline);
+            }
+            EventKind::AskDone { ask, outcome } => {
+                d.u64(9);
+                d.u64(*ask);
+                match outcome {
+                    AskOutcome::Reply => d.u64(1),
+                    AskOutcome::Timeout => d.u64(2),
+                    AskOutcome::Failed(why) => {
+                        d.u64(3);
+                        d.str(why);
+                    }
+                    AskOutcome::Dead => d.u64(4),
+                    AskOutcome::Abandoned => d.u64(5),
+                }
+            }
+            EventKind::Kill { actor, by } => {
+                d.u64(10);
+                d.u64(actor.0);
+                opt_id(d, *by);
+            }
+            EventKind::Failure { actor, msg, reason } => {
+                d.u64(11);
+                d.u64(actor.0);
+                d.u64(msg.map_or(0, |m| m.0));
+                d.str(reason);
+            }
+            EventKind::Stop { actor, reason } => {
+                d.u64(12);
+                d.u64(actor.0);
+                match reason {
+                    StopReason::Normal => d.u64(1),
+                    StopReason::Shutdown => d.u64(2),
+                    StopReason::Killed => d.u64(3),
+                    StopReason::Failed(why) => {
+                        d.u64(4);
+                        d.str(why);
+                    }
+                }
+            }
+            EventKind::DeadLetter {
+                msg,
+                from,
+                to,
+                reason,
+            } => {
+                d.u64(13);
+                d.u64(msg.0);
+                opt_id(d, *from);
+                d.u64(to.0);
+                d.u64(*reason as u64);
+            }
+        }
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "step {} t={} ", self.step, self.time)?;
+        match serde_json::to_string(&self.kind) {
+            Ok(s) => f.write_str(&s),
+            Err(_) => write!(f, "{:?}", self.kind),
+        }
+    }
+}
