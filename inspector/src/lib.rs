@@ -1,1 +1,69 @@
-//! Inspector library.
+//! The `rehearsal` command line: run scenarios under a seed, replay traces.
+//!
+//! `main.rs` only calls [`main_with_args`]; everything else lives here so it
+//! can be tested without a process.
+
+pub mod cli;
+mod commands;
+
+use std::ffi::OsString;
+use std::fmt;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Exit code: every invariant held, or the replay matched.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: an invariant failed, or the replay diverged.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code: bad input (argument, file, trace).
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// A command's failure: what to print and the exit code.
+#[derive(Debug)]
+pub struct CliError {
+    /// The exit code.
+    pub code: u8,
+    /// The message, one line.
+    pub message: String,
+}
+
+impl CliError {
+    /// A bad-input error (exit code 2).
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        CliError {
+            code: EXIT_BAD_INPUT,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Parses `args` (the program name first) and runs the command; returns the
+/// exit code. Output goes to stdout, errors to stderr.
+pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                EXIT_BAD_INPUT
+            } else {
+                EXIT_OK
+            });
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    match commands::dispatch(cli, &mut out) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.code)
+        }
+    }
+}

@@ -1,1 +1,114 @@
-//! Built-in scenarios.
+//! Built-in scenarios for rehearsal: real actor systems, each with
+//! parameters, a driver, and invariants checked at the end of every run.
+//!
+//! A scenario reads its parameters from the run's [`Config`] (so a trace
+//! header is enough to rebuild it), sets the system up, runs it, and judges
+//! it:
+//!
+//! ```
+//! use rehearsal::{Config, System};
+//! use rehearsal_scenarios::{find, Params};
+//!
+//! let counter = find("counter").unwrap();
+//! let params = Params::resolve(counter, &[("clients", "3")]).unwrap();
+//! let mut sys = System::new(Config::seeded(1).scenario("counter", params.to_json()));
+//! let report = counter.run(&mut sys).unwrap();
+//! assert!(report.passed());
+//! ```
+
+mod counter;
+mod greeter;
+mod params;
+
+use std::fmt;
+
+use rehearsal::{RunOutcome, System};
+
+pub use params::{ParamError, ParamSpec, Params};
+
+/// One invariant's verdict after a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// The invariant's name.
+    pub name: &'static str,
+    /// Whether it held.
+    pub held: bool,
+    /// What was observed.
+    pub detail: String,
+}
+
+impl Verdict {
+    /// A verdict: `held`, with what was observed.
+    pub fn new(name: &'static str, held: bool, detail: impl Into<String>) -> Self {
+        Verdict {
+            name,
+            held,
+            detail: detail.into(),
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mark = if self.held { "ok  " } else { "FAIL" };
+        write!(f, "{mark} {}: {}", self.name, self.detail)
+    }
+}
+
+/// What a scenario run came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    /// How the run ended.
+    pub outcome: RunOutcome,
+    /// Each invariant's verdict.
+    pub verdicts: Vec<Verdict>,
+}
+
+impl Report {
+    /// Returns true if and only if the run ended normally and every invariant held.
+    pub fn passed(&self) -> bool {
+        self.outcome != RunOutcome::StepLimit && self.verdicts.iter().all(|v| v.held)
+    }
+
+    /// The invariants that failed.
+    pub fn failures(&self) -> impl Iterator<Item = &Verdict> {
+        self.verdicts.iter().filter(|v| !v.held)
+    }
+}
+
+/// A built-in scenario.
+pub trait Scenario: Sync {
+    /// Its name on the command line.
+    fn name(&self) -> &'static str;
+    /// One line on what it rehearses.
+    fn description(&self) -> &'static str;
+    /// Its parameters, with defaults.
+    fn params(&self) -> &'static [ParamSpec];
+    /// Sets up `sys` from its config's parameters, runs it, and checks the
+    /// invariants (including the conservation of messages).
+    fn run(&self, sys: &mut System) -> Result<Report, ParamError>;
+}
+
+/// Every built-in scenario, in the order `rehearsal list` shows them.
+pub fn all() -> &'static [&'static dyn Scenario] {
+    &[&counter::Counter, &greeter::Greeter]
+}
+
+/// The scenario called `name`.
+pub fn find(name: &str) -> Option<&'static dyn Scenario> {
+    all().iter().copied().find(|s| s.name() == name)
+}
+
+/// The invariant every scenario checks: every message sent was handled,
+/// dead-lettered, or is still queued.
+pub fn conservation(sys: &System) -> Verdict {
+    let s = sys.stats();
+    Verdict::new(
+        "conservation",
+        s.conserved(),
+        format!(
+            "sent {} = handled {} + dead letters {} + queued {}",
+            s.sent, s.handled, s.dead_letters, s.queued
+        ),
+    )
+}

@@ -1,0 +1,73 @@
+//! The command-line grammar (clap).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use rehearsal::Strategy;
+
+/// Rehearse an actor system: run scenarios under a seed, inject failures,
+/// replay the exact run.
+#[derive(Debug, Parser)]
+#[command(name = "rehearsal", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the built-in scenarios and their parameters.
+    List,
+    /// Run a scenario under a seed and check its invariants.
+    Run(RunArgs),
+    /// Re-run the run a trace recorded and compare it event by event.
+    Replay(ReplayArgs),
+}
+
+/// The default seed, printed with every run.
+pub const DEFAULT_SEED: u64 = 1;
+
+/// Arguments of `rehearsal run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The scenario (see `rehearsal list`).
+    pub scenario: String,
+    /// The seed every random choice comes from.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    /// Scheduling strategy: random, fifo, pct, pct:DEPTH or pct:DEPTH:STEPS.
+    #[arg(long, default_value = "random", value_parser = parse_strategy)]
+    pub strategy: Strategy,
+    /// A scenario parameter, as NAME=VALUE (repeatable).
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+    /// The most deliveries the run may make.
+    #[arg(long, default_value_t = rehearsal::Config::DEFAULT_MAX_STEPS)]
+    pub max_steps: u64,
+    /// Write the trace (JSON Lines) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// Record each message's Debug text in the trace.
+    #[arg(long)]
+    pub payloads: bool,
+}
+
+/// Arguments of `rehearsal replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The trace file to replay.
+    pub trace: PathBuf,
+}
+
+fn parse_strategy(s: &str) -> Result<Strategy, String> {
+    s.parse::<Strategy>().map_err(|e| e.to_string())
+}
+
+fn parse_param(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("expected NAME=VALUE, got `{s}`")),
+    }
+}

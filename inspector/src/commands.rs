@@ -1,0 +1,246 @@
+//! What each subcommand does.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+
+use rehearsal::replay::{replay, ReplayError};
+use rehearsal::trace::{format_hash, TraceReader};
+use rehearsal::{Config, DeadLetterReason, RunOutcome, System, TraceLevel};
+use rehearsal_scenarios::{Params, Report, Scenario};
+
+use crate::cli::{Cli, Command, ReplayArgs, RunArgs};
+use crate::{CliError, EXIT_FAILED, EXIT_OK};
+
+type Out<'a> = &'a mut dyn Write;
+
+pub(crate) fn dispatch(cli: Cli, out: Out<'_>) -> Result<u8, CliError> {
+    match cli.command {
+        Command::List => list(out),
+        Command::Run(args) => run(args, out),
+        Command::Replay(args) => replay_cmd(args, out),
+    }
+}
+
+fn io_err(e: std::io::Error) -> CliError {
+    CliError::bad_input(format!("cannot write output: {e}"))
+}
+
+fn find_scenario(name: &str) -> Result<&'static dyn Scenario, CliError> {
+    rehearsal_scenarios::find(name).ok_or_else(|| {
+        let names: Vec<&str> = rehearsal_scenarios::all()
+            .iter()
+            .map(|s| s.name())
+            .collect();
+        CliError::bad_input(format!(
+            "unknown scenario `{name}`; the scenarios are: {}",
+            names.join(", ")
+        ))
+    })
+}
+
+fn list(out: Out<'_>) -> Result<u8, CliError> {
+    for s in rehearsal_scenarios::all() {
+        writeln!(out, "{:<12} {}", s.name(), s.description()).map_err(io_err)?;
+        for p in s.params() {
+            let flag = format!("--param {}={}", p.name, p.default);
+            writeln!(out, "    {flag:<28} {}", p.help).map_err(io_err)?;
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn run(args: RunArgs, out: Out<'_>) -> Result<u8, CliError> {
+    let scenario = find_scenario(&args.scenario)?;
+    let given: Vec<(&str, &str)> = args
+        .params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let params =
+        Params::resolve(scenario, &given).map_err(|e| CliError::bad_input(e.to_string()))?;
+    let level = if args.payloads {
+        TraceLevel::Payloads
+    } else {
+        TraceLevel::Events
+    };
+    let config = Config::seeded(args.seed)
+        .strategy(args.strategy)
+        .trace(level)
+        .max_steps(args.max_steps)
+        .scenario(scenario.name(), params.to_json());
+    let mut sys = match &args.trace {
+        Some(path) => {
+            if path.is_dir() {
+                return Err(CliError::bad_input(format!(
+                    "{}: is a directory; expected a trace file to write",
+                    path.display()
+                )));
+            }
+            let file = File::create(path).map_err(|e| {
+                CliError::bad_input(format!(
+                    "{}: cannot create the trace file: {e}",
+                    path.display()
+                ))
+            })?;
+            System::with_trace_writer(config, BufWriter::new(file), false)
+        }
+        None => System::new(config.clone()),
+    };
+    // Without a trace file there is no need to keep events; the hash is enough.
+    let report = scenario
+        .run(&mut sys)
+        .map_err(|e| CliError::bad_input(e.to_string()))?;
+    if let Some(path) = &args.trace {
+        sys.finish().map_err(|e| {
+            CliError::bad_input(format!("{}: cannot write the trace: {e}", path.display()))
+        })?;
+    }
+    summary(out, scenario, &params, &args, &sys, &report).map_err(io_err)?;
+    Ok(if report.passed() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
+}
+
+fn command_line(scenario: &dyn Scenario, params: &Params, args: &RunArgs) -> String {
+    let mut cmd = format!(
+        "rehearsal run {} --seed {} --strategy {}",
+        scenario.name(),
+        args.seed,
+        args.strategy
+    );
+    for (k, v) in params.pairs() {
+        cmd.push_str(&format!(" --param {k}={v}"));
+    }
+    if args.max_steps != Config::DEFAULT_MAX_STEPS {
+        cmd.push_str(&format!(" --max-steps {}", args.max_steps));
+    }
+    cmd
+}
+
+fn summary(
+    out: Out<'_>,
+    scenario: &dyn Scenario,
+    params: &Params,
+    args: &RunArgs,
+    sys: &System,
+    report: &Report,
+) -> std::io::Result<()> {
+    let s = sys.stats();
+    let pairs: Vec<String> = params.pairs().map(|(k, v)| format!("{k}={v}")).collect();
+    writeln!(
+        out,
+        "scenario     {} ({})",
+        scenario.name(),
+        pairs.join(" ")
+    )?;
+    writeln!(
+        out,
+        "seed         {}   strategy {}",
+        args.seed, args.strategy
+    )?;
+    let ended = match report.outcome {
+        RunOutcome::StepLimit => "STEP LIMIT REACHED (a likely livelock)".to_string(),
+        other => other.to_string(),
+    };
+    writeln!(
+        out,
+        "outcome      {ended} after {} steps, virtual time {}",
+        s.steps,
+        sys.now()
+    )?;
+    writeln!(
+        out,
+        "messages     sent {}, handled {}, dead letters {}, still queued {}",
+        s.sent, s.handled, s.dead_letters, s.queued
+    )?;
+    writeln!(
+        out,
+        "actors       spawned {}, stopped {}, failures {}",
+        s.spawned, s.stopped, s.failures
+    )?;
+    let by_reason: Vec<String> = DeadLetterReason::ALL
+        .iter()
+        .filter(|r| s.dead(**r) > 0)
+        .map(|r| format!("{r} {}", s.dead(*r)))
+        .collect();
+    writeln!(
+        out,
+        "dead letters {}",
+        if by_reason.is_empty() {
+            "none".to_string()
+        } else {
+            by_reason.join(", ")
+        }
+    )?;
+    writeln!(out, "invariants")?;
+    for v in &report.verdicts {
+        writeln!(out, "  {v}")?;
+    }
+    if let Some(h) = sys.trace_hash() {
+        writeln!(out, "trace hash   {}", format_hash(h))?;
+    }
+    if let Some(path) = &args.trace {
+        writeln!(out, "trace file   {}", path.display())?;
+    }
+    if !report.passed() {
+        writeln!(out, "FAILED. Run it again with:")?;
+        writeln!(out, "  {}", command_line(scenario, params, args))?;
+        if let Some(path) = &args.trace {
+            writeln!(
+                out,
+                "or replay the recorded run with:\n  rehearsal replay {}",
+                path.display()
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn replay_cmd(args: ReplayArgs, out: Out<'_>) -> Result<u8, CliError> {
+    let reader = TraceReader::open(&args.trace).map_err(|e| CliError::bad_input(e.to_string()))?;
+    let header = reader.header().clone();
+    let scenario = find_scenario(&header.scenario).map_err(|e| {
+        CliError::bad_input(format!(
+            "{}:1: the trace's scenario is unknown: {}",
+            args.trace.display(),
+            e.message
+        ))
+    })?;
+    let mut param_error = None;
+    let report = replay(reader, |sys| {
+        if let Err(e) = scenario.run(sys) {
+            param_error = Some(e);
+        }
+    });
+    if let Some(e) = param_error {
+        return Err(CliError::bad_input(format!(
+            "{}:1: bad parameters in the trace header: {e}",
+            args.trace.display()
+        )));
+    }
+    match report {
+        Ok(r) => match r.divergence {
+            None => {
+                writeln!(
+                    out,
+                    "identical: {} events of {} (seed {}, strategy {}) replayed the same",
+                    r.events, header.scenario, header.seed, header.strategy
+                )
+                .map_err(io_err)?;
+                Ok(EXIT_OK)
+            }
+            Some(d) => {
+                writeln!(out, "DIVERGED: {}", args.trace.display()).map_err(io_err)?;
+                writeln!(out, "{d}").map_err(io_err)?;
+                Ok(EXIT_FAILED)
+            }
+        },
+        Err(ReplayError::Trace(e)) => Err(CliError::bad_input(e.to_string())),
+        Err(ReplayError::Setup(why)) => Err(CliError {
+            code: EXIT_FAILED,
+            message: format!("the scenario panicked during the replay: {why}"),
+        }),
+    }
+}
