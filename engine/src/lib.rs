@@ -88,3 +88,8 @@ pub use context::Context;
 pub use dead_letters::{DeadLetter, Stats};
 pub use system::{RunOutcome, Step, System};
 pub use trace::{DeadLetterReason, Event, EventKind, StopReason};
+
+/// The README's code blocks, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

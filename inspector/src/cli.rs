@@ -8,7 +8,7 @@ use rehearsal::Strategy;
 /// Rehearse an actor system: run scenarios under a seed, inject failures,
 /// replay the exact run.
 #[derive(Debug, Parser)]
-#[command(name = "rehearsal", version, about, propagate_version = true)]
+#[command(name = "rehearsal", version, propagate_version = true)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
