@@ -2,7 +2,9 @@
 
 use std::fmt;
 
+use crate::address::{ActorId, MsgId};
 use crate::context::Context;
+use crate::trace::StopReason;
 
 /// What a handler returns: `Ok(())`, or a [`Failure`] that goes to
 /// supervision exactly like a panic would (SPEC rule 15).
@@ -60,6 +62,61 @@ pub trait Actor: Sized + 'static {
     fn post_stop(&mut self, ctx: &mut Context<'_, Self>) {
         let _ = ctx;
     }
+
+    /// Runs on the failing (old) incarnation when its supervisor restarts it,
+    /// before its children are stopped and the new incarnation is built
+    /// (SPEC rule 16). `msg` is the message whose handling failed, if any.
+    /// By default it calls [`Actor::post_stop`], as Akka does.
+    fn pre_restart(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        reason: &StopReason,
+        msg: Option<MsgId>,
+    ) {
+        let _ = (reason, msg);
+        self.post_stop(ctx);
+    }
+
+    /// Runs on the new incarnation after a restart, before it handles any
+    /// message. By default it calls [`Actor::pre_start`], as Akka does.
+    fn post_restart(&mut self, ctx: &mut Context<'_, Self>, reason: &StopReason) -> Handled {
+        let _ = reason;
+        self.pre_start(ctx)
+    }
+
+    /// A monitored actor stopped (see [`Context::monitor`](crate::Context::monitor)).
+    /// Ignored by default.
+    fn on_down(&mut self, ctx: &mut Context<'_, Self>, down: Down) -> Handled {
+        let _ = (ctx, down);
+        Ok(())
+    }
+
+    /// A linked actor exited and this actor traps exits (see
+    /// [`Context::trap_exit`](crate::Context::trap_exit)). Ignored by default.
+    fn on_exit(&mut self, ctx: &mut Context<'_, Self>, exit: Exit) -> Handled {
+        let _ = (ctx, exit);
+        Ok(())
+    }
+}
+
+/// A monitor's notification: the watched actor stopped (SPEC rule 20).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Down {
+    /// The monitor's id, as [`Context::monitor`](crate::Context::monitor) returned it.
+    pub monitor: u64,
+    /// The actor that stopped.
+    pub actor: ActorId,
+    /// Why; `None` ("noproc") if it was already gone when the monitor was set.
+    pub reason: Option<StopReason>,
+}
+
+/// A linked actor's exit, delivered to an actor that traps exits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exit {
+    /// The actor that exited.
+    pub from: ActorId,
+    /// Why.
+    pub reason: StopReason,
 }
 
 /// Why a handler failed: an explicit error return, a caught panic, or an

@@ -6,13 +6,13 @@ use std::any::Any;
 use compact_str::CompactString;
 use rand_chacha::ChaCha8Rng;
 
-use crate::actor::{Actor, Behavior};
+use crate::actor::{Actor, Behavior, Handled};
 use crate::address::{ActorId, MsgId, Ref};
 use crate::context::Context;
-use crate::mailbox::Item;
+use crate::mailbox::{Item, Signal};
 use crate::panic;
 use crate::system::{trace, Core};
-use crate::trace::EventKind;
+use crate::trace::{EventKind, StopReason};
 
 /// What a delivery came to.
 pub(crate) enum Outcome {
@@ -30,9 +30,31 @@ pub(crate) enum Outcome {
 pub(crate) trait Cell {
     /// Takes the next item of the actor's mailbox and handles it.
     fn deliver(&mut self, core: &mut Core, me: Ref) -> Outcome;
+    /// Runs `pre_start`.
+    fn start(&mut self, core: &mut Core, me: Ref) -> Result<(), String>;
     /// Runs `post_stop`.
     fn post_stop(&mut self, core: &mut Core, me: Ref) -> Result<(), String>;
+    /// Runs `pre_restart` on the old incarnation.
+    fn pre_restart(
+        &mut self,
+        core: &mut Core,
+        me: Ref,
+        reason: &StopReason,
+        msg: Option<u64>,
+    ) -> Result<(), String>;
+    /// Runs `post_restart` on the new incarnation.
+    fn post_restart(&mut self, core: &mut Core, me: Ref, reason: &StopReason)
+        -> Result<(), String>;
+    fn set_name(&mut self, name: CompactString);
+    fn name(&self) -> &str;
+    /// The actor's random stream, kept across incarnations.
+    fn rng_slot(&mut self) -> &mut Option<Box<ChaCha8Rng>>;
+    /// Takes over the random stream of the incarnation before.
+    fn take_rng(&mut self, old: &mut dyn Cell) {
+        *self.rng_slot() = old.rng_slot().take();
+    }
     fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
 }
 
 pub(crate) struct ActorBox<A: Actor> {
@@ -52,8 +74,14 @@ impl<A: Actor> ActorBox<A> {
         }
     }
 
-    /// Runs `pre_start`; a failure is the error's or the panic's text.
-    pub(crate) fn start(&mut self, core: &mut Core, me: Ref) -> Result<(), String> {
+    /// Runs `f` on the actor with a fresh context, catching panics; a
+    /// failure is the error's or the panic's text.
+    fn hook(
+        &mut self,
+        core: &mut Core,
+        me: Ref,
+        f: impl FnOnce(&mut A, &mut Context<'_, A>) -> Handled,
+    ) -> Result<(), String> {
         let quiet = core.quiet;
         let ActorBox {
             state,
@@ -62,7 +90,7 @@ impl<A: Actor> ActorBox<A> {
             rng,
         } = self;
         let mut ctx = Context::new(core, me, None, behavior, rng, name);
-        match panic::catch(quiet, || state.pre_start(&mut ctx)) {
+        match panic::catch(quiet, || f(state, &mut ctx)) {
             Ok(Ok(())) => Ok(()),
             Ok(Err(f)) => Err(f.reason().to_string()),
             Err(p) => Err(p),
@@ -124,41 +152,86 @@ impl<A: Actor> Cell for ActorBox<A> {
                 }
             }
             Item::Stop { id, from, cause } => {
-                trace!(
-                    core,
-                    cause = cause,
-                    EventKind::Deliver {
-                        msg: MsgId(id),
-                        actor: me.id,
-                        from: (from != 0).then_some(ActorId(from))
-                    }
-                );
+                core.trace_deliver(id, me, from, cause);
                 core.stats.handled += 1;
-                trace!(
-                    core,
-                    EventKind::Done {
-                        actor: me.id,
-                        msg: MsgId(id)
-                    }
-                );
+                core.trace_done(me, id);
                 Outcome::Stop
+            }
+            Item::Signal(s) => {
+                let (id, from) = (s.id, s.from);
+                core.trace_deliver(id, me, from, s.cause);
+                let result = match s.signal {
+                    Signal::Down(down) => self.hook(core, me, |a, ctx| a.on_down(ctx, down)),
+                    Signal::Exit(exit) => self.hook(core, me, |a, ctx| a.on_exit(ctx, exit)),
+                    // Only supervisors get these; an actor has nothing to do.
+                    Signal::ChildEnded { .. } => Ok(()),
+                };
+                match result {
+                    Ok(()) => {
+                        core.stats.handled += 1;
+                        core.trace_done(me, id);
+                        Outcome::Handled
+                    }
+                    Err(reason) => Outcome::Failed {
+                        reason,
+                        msg: id,
+                        from,
+                    },
+                }
             }
         }
     }
 
+    fn start(&mut self, core: &mut Core, me: Ref) -> Result<(), String> {
+        self.hook(core, me, |a, ctx| a.pre_start(ctx))
+    }
+
     fn post_stop(&mut self, core: &mut Core, me: Ref) -> Result<(), String> {
-        let quiet = core.quiet;
-        let ActorBox {
-            state,
-            behavior,
-            name,
-            rng,
-        } = self;
-        let mut ctx = Context::new(core, me, None, behavior, rng, name);
-        panic::catch(quiet, || state.post_stop(&mut ctx))
+        self.hook(core, me, |a, ctx| {
+            a.post_stop(ctx);
+            Ok(())
+        })
+    }
+
+    fn pre_restart(
+        &mut self,
+        core: &mut Core,
+        me: Ref,
+        reason: &StopReason,
+        msg: Option<u64>,
+    ) -> Result<(), String> {
+        self.hook(core, me, |a, ctx| {
+            a.pre_restart(ctx, reason, msg.map(MsgId));
+            Ok(())
+        })
+    }
+
+    fn post_restart(
+        &mut self,
+        core: &mut Core,
+        me: Ref,
+        reason: &StopReason,
+    ) -> Result<(), String> {
+        self.hook(core, me, |a, ctx| a.post_restart(ctx, reason))
+    }
+
+    fn set_name(&mut self, name: CompactString) {
+        self.name = name;
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn rng_slot(&mut self) -> &mut Option<Box<ChaCha8Rng>> {
+        &mut self.rng
     }
 
     fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
         self
     }
 }

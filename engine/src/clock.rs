@@ -15,6 +15,12 @@ pub(crate) enum TimerKind {
     Msg(Box<dyn FnOnce(&mut Core)>),
     /// An ask's timeout.
     AskTimeout(u64),
+    /// The end of a restart backoff: start these children of `sup` again.
+    Restart {
+        sup: crate::address::Ref,
+        children: Vec<crate::address::Ref>,
+        reason: crate::trace::StopReason,
+    },
 }
 
 pub(crate) struct Timer {

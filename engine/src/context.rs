@@ -9,6 +9,7 @@ use crate::actor::{Actor, Behavior};
 use crate::address::{ActorId, Addr, MsgId, Ref, ReplyTo};
 use crate::ask::{AskError, Asker};
 use crate::rng;
+use crate::supervision::{ChildSpec, SupervisorMsg};
 use crate::system::Core;
 use crate::trace::StopReason;
 
@@ -168,6 +169,55 @@ impl<'a, A: Actor> Context<'a, A> {
     /// Goes back to [`Actor::handle`] for the next message.
     pub fn unbecome(&mut self) {
         *self.behavior = None;
+    }
+
+    /// Monitors `target`: when it stops for good, this actor's
+    /// [`Actor::on_down`] gets one [`Down`](crate::Down), queued behind
+    /// everything `target` sent before. If `target` is already gone, the
+    /// `Down` (with no reason: "noproc") comes at once. Returns the monitor's id.
+    pub fn monitor<M>(&mut self, target: Addr<M>) -> u64 {
+        self.core.monitor(self.me, target.r)
+    }
+
+    /// Removes a monitor; returns true if and only if it was active.
+    pub fn demonitor(&mut self, monitor: u64) -> bool {
+        self.core.demonitor(monitor)
+    }
+
+    /// Links this actor with `other` (both ways; linking twice is linking
+    /// once): when either stops abnormally, the other is ended with the same
+    /// reason, unless it traps exits.
+    pub fn link<M>(&mut self, other: Addr<M>) {
+        self.core.link(self.me, other.r);
+    }
+
+    /// Removes the link with `other`, if any.
+    pub fn unlink<M>(&mut self, other: Addr<M>) {
+        self.core.unlink_actors(self.me, other.r);
+    }
+
+    /// Traps exits: a linked actor's end arrives as an [`Exit`](crate::Exit)
+    /// to [`Actor::on_exit`] instead of ending this actor.
+    pub fn trap_exit(&mut self, on: bool) {
+        self.core.set_trap_exit(self.me, on);
+    }
+
+    /// Starts a child under supervisor `sup` at run time (one-for-one
+    /// semantics apply to it). Returns its id, or `None` if `sup` is gone.
+    pub fn start_child(&mut self, sup: Addr<SupervisorMsg>, spec: ChildSpec) -> Option<ActorId> {
+        self.core
+            .with_supervisor(sup.r, |s, core| s.start_child(core, sup.r, spec))
+            .map(|r| r.id)
+    }
+
+    /// The live child of supervisor `sup` called `name`, if its messages are `M`s.
+    pub fn child<M: 'static>(&self, sup: Addr<SupervisorMsg>, name: &str) -> Option<Addr<M>> {
+        self.core.child_addr(sup.r, name)
+    }
+
+    /// This actor's incarnation number: 0, then one more at each restart.
+    pub fn incarnation(&self) -> u32 {
+        self.core.incarnation(self.me.slot)
     }
 
     /// This actor's own seeded random stream (stream `2^32 + id` of the

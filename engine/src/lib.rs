@@ -72,20 +72,25 @@ mod clock;
 mod config;
 mod context;
 mod dead_letters;
+mod kernel;
+mod lifecycle;
+mod links;
 mod mailbox;
 mod panic;
 pub mod replay;
 mod rng;
 mod scheduler;
+pub mod supervision;
 mod system;
 pub mod trace;
 
-pub use actor::{Actor, Behavior, Failure, Handled};
+pub use actor::{Actor, Behavior, Down, Exit, Failure, Handled};
 pub use address::{ActorId, Addr, MsgId, ReplyTo};
 pub use ask::AskError;
 pub use config::{Config, ParseStrategyError, Strategy, TraceLevel};
 pub use context::Context;
 pub use dead_letters::{DeadLetter, Stats};
+pub use supervision::{ChildSpec, Directive, RestartType, Shutdown, SupervisorMsg, SupervisorSpec};
 pub use system::{RunOutcome, Step, System};
 pub use trace::{DeadLetterReason, Event, EventKind, StopReason};
 

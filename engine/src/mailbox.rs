@@ -9,6 +9,10 @@ use std::collections::{BTreeMap, VecDeque};
 
 use slab::Slab;
 
+use crate::actor::{Down, Exit};
+use crate::address::Ref;
+use crate::trace::StopReason;
+
 /// A user message with its bookkeeping.
 pub(crate) struct Envelope<M> {
     pub(crate) msg: M,
@@ -16,6 +20,29 @@ pub(crate) struct Envelope<M> {
     /// The sender's actor id, 0 if none.
     pub(crate) from: u64,
     /// The step of the delivery that sent it, 0 if none.
+    pub(crate) cause: u64,
+}
+
+/// A notification: it travels in the mailbox, in order with user messages
+/// (SPEC rule 4), but is not of the actor's message type.
+pub(crate) enum Signal {
+    /// To a supervisor: a child failed (and is suspended, its instance kept)
+    /// or exited (its instance gone).
+    ChildEnded {
+        child: Ref,
+        incarnation: u32,
+        reason: StopReason,
+        failed: bool,
+        msg: Option<u64>,
+    },
+    Down(Down),
+    Exit(Exit),
+}
+
+pub(crate) struct SignalEnvelope {
+    pub(crate) signal: Signal,
+    pub(crate) id: u64,
+    pub(crate) from: u64,
     pub(crate) cause: u64,
 }
 
@@ -28,6 +55,7 @@ pub(crate) enum Item<M> {
         from: u64,
         cause: u64,
     },
+    Signal(Box<SignalEnvelope>),
 }
 
 impl<M> Item<M> {
@@ -35,6 +63,7 @@ impl<M> Item<M> {
         match self {
             Item::User(e) => e.id,
             Item::Stop { id, .. } => *id,
+            Item::Signal(s) => s.id,
         }
     }
 
@@ -42,6 +71,7 @@ impl<M> Item<M> {
         match self {
             Item::User(e) => e.from,
             Item::Stop { from, .. } => *from,
+            Item::Signal(s) => s.from,
         }
     }
 }
@@ -58,6 +88,8 @@ pub(crate) trait AnyPool {
     /// Removes every item of queue `q`, passing (id, from) of each to `out`;
     /// frees the queue if `free`.
     fn drain(&mut self, q: u32, free: bool, out: &mut Vec<(u64, u64)>);
+    /// Appends a notification to queue `q`.
+    fn push_signal(&mut self, q: u32, signal: Box<SignalEnvelope>);
 }
 
 impl<M: 'static> AnyPool for Pool<M> {
@@ -76,6 +108,10 @@ impl<M: 'static> AnyPool for Pool<M> {
                 self.queues.remove(q as usize);
             }
         }
+    }
+
+    fn push_signal(&mut self, q: u32, signal: Box<SignalEnvelope>) {
+        self.queues[q as usize].push_back(Item::Signal(signal));
     }
 }
 
@@ -97,6 +133,11 @@ impl Pools {
             }));
         }
         id
+    }
+
+    /// The pool id for message type `M`, if there is one.
+    pub(crate) fn lookup<M: 'static>(&self) -> Option<u32> {
+        self.by_type.get(&TypeId::of::<M>()).copied()
     }
 
     /// A new empty queue in pool `pool` (of type `M`).

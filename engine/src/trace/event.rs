@@ -6,6 +6,7 @@ use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::address::{ActorId, MsgId};
+use crate::supervision::Directive;
 use crate::trace::hash::Digest;
 
 /// One thing that happened in a run.
@@ -38,6 +39,12 @@ pub enum MsgKind {
     User,
     /// A poison pill: stop after the messages queued before it.
     Stop,
+    /// A child's end (failure or exit), reported to its supervisor.
+    ChildEnded,
+    /// A monitor's notification that its target stopped.
+    Down,
+    /// A linked actor's exit, to an actor that traps exits.
+    Exit,
 }
 
 /// Why an actor stopped.
@@ -58,6 +65,20 @@ impl StopReason {
     /// Returns true if and only if the stop is abnormal (killed or failed).
     pub fn is_abnormal(&self) -> bool {
         matches!(self, StopReason::Killed | StopReason::Failed(_))
+    }
+}
+
+impl StopReason {
+    pub(crate) fn digest(&self, d: &mut Digest) {
+        match self {
+            StopReason::Normal => d.u64(1),
+            StopReason::Shutdown => d.u64(2),
+            StopReason::Killed => d.u64(3),
+            StopReason::Failed(why) => {
+                d.u64(4);
+                d.str(why);
+            }
+        }
     }
 }
 
@@ -243,6 +264,74 @@ pub enum EventKind {
         /// Why.
         reason: StopReason,
     },
+    /// An actor under a supervisor failed or exited and waits for the
+    /// supervisor's decision; it handles nothing meanwhile.
+    Suspend {
+        /// The actor.
+        actor: ActorId,
+        /// Why it ended.
+        reason: StopReason,
+    },
+    /// A supervisor decided what to do about a child's end.
+    Decision {
+        /// The supervisor.
+        supervisor: ActorId,
+        /// The child.
+        child: ActorId,
+        /// The decision.
+        directive: Directive,
+        /// The child's reason.
+        reason: StopReason,
+    },
+    /// A new incarnation took an actor's place, keeping its address and mailbox.
+    Restart {
+        /// The actor.
+        actor: ActorId,
+        /// The old incarnation number.
+        from: u32,
+        /// The new incarnation number.
+        to: u32,
+    },
+    /// A supervisor restarted more than its intensity allows within its
+    /// period: it stops its children and exits with reason shutdown.
+    IntensityExceeded {
+        /// The supervisor.
+        supervisor: ActorId,
+        /// Restarts within the period, this one included.
+        restarts: u32,
+        /// The period, in ticks.
+        period: u64,
+    },
+    /// A supervisor passed a child's failure up: it fails with the child's reason.
+    Escalate {
+        /// The supervisor.
+        supervisor: ActorId,
+        /// The child whose failure it passes up.
+        child: ActorId,
+        /// The reason.
+        reason: String,
+    },
+    /// An escalation reached the root: the whole system stops.
+    SystemStop {
+        /// Why.
+        reason: String,
+    },
+    /// A monitor was set up.
+    Monitor {
+        /// The monitor's id.
+        monitor: u64,
+        /// Who watches.
+        watcher: ActorId,
+        /// Who is watched.
+        target: ActorId,
+    },
+    /// Two actors were linked.
+    Link {
+        /// One end.
+        a: ActorId,
+        /// The other end.
+        b: ActorId,
+    },
     /// A message was not handled.
     DeadLetter {
         /// The message.
@@ -282,6 +371,14 @@ impl EventKind {
             EventKind::Failure { .. } => "failure",
             EventKind::Stop { .. } => "stop",
             EventKind::DeadLetter { .. } => "dead_letter",
+            EventKind::Suspend { .. } => "suspend",
+            EventKind::Decision { .. } => "decision",
+            EventKind::Restart { .. } => "restart",
+            EventKind::IntensityExceeded { .. } => "intensity_exceeded",
+            EventKind::Escalate { .. } => "escalate",
+            EventKind::SystemStop { .. } => "system_stop",
+            EventKind::Monitor { .. } => "monitor",
+            EventKind::Link { .. } => "link",
         }
     }
 }
@@ -393,15 +490,69 @@ impl Event {
             EventKind::Stop { actor, reason } => {
                 d.u64(12);
                 d.u64(actor.0);
-                match reason {
-                    StopReason::Normal => d.u64(1),
-                    StopReason::Shutdown => d.u64(2),
-                    StopReason::Killed => d.u64(3),
-                    StopReason::Failed(why) => {
-                        d.u64(4);
-                        d.str(why);
-                    }
-                }
+                reason.digest(d);
+            }
+            EventKind::Suspend { actor, reason } => {
+                d.u64(14);
+                d.u64(actor.0);
+                reason.digest(d);
+            }
+            EventKind::Decision {
+                supervisor,
+                child,
+                directive,
+                reason,
+            } => {
+                d.u64(15);
+                d.u64(supervisor.0);
+                d.u64(child.0);
+                d.u64(*directive as u64);
+                reason.digest(d);
+            }
+            EventKind::Restart { actor, from, to } => {
+                d.u64(16);
+                d.u64(actor.0);
+                d.u64(u64::from(*from));
+                d.u64(u64::from(*to));
+            }
+            EventKind::IntensityExceeded {
+                supervisor,
+                restarts,
+                period,
+            } => {
+                d.u64(17);
+                d.u64(supervisor.0);
+                d.u64(u64::from(*restarts));
+                d.u64(*period);
+            }
+            EventKind::Escalate {
+                supervisor,
+                child,
+                reason,
+            } => {
+                d.u64(18);
+                d.u64(supervisor.0);
+                d.u64(child.0);
+                d.str(reason);
+            }
+            EventKind::SystemStop { reason } => {
+                d.u64(19);
+                d.str(reason);
+            }
+            EventKind::Monitor {
+                monitor,
+                watcher,
+                target,
+            } => {
+                d.u64(20);
+                d.u64(*monitor);
+                d.u64(watcher.0);
+                d.u64(target.0);
+            }
+            EventKind::Link { a, b } => {
+                d.u64(21);
+                d.u64(a.0);
+                d.u64(b.0);
             }
             EventKind::DeadLetter {
                 msg,

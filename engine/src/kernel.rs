@@ -1,0 +1,711 @@
+//! The [`Core`] of a run: actor slots, mailboxes, the scheduler, the clock,
+//! and the way of one message through them (ARCHITECTURE.md).
+
+use std::fmt;
+
+use compact_str::{format_compact, CompactString};
+use rand_chacha::ChaCha8Rng;
+use slab::Slab;
+
+use crate::actor::Actor;
+use crate::address::{ActorId, Addr, MsgId, Ref, ReplyTo};
+use crate::ask::{AskError, Asker, Asks, Pending, Reply};
+use crate::cell::{ActorBox, Cell, Outcome};
+use crate::clock::{Clock, Timer, TimerKind};
+use crate::config::Config;
+use crate::dead_letters::{DeadLetter, Stats};
+use crate::mailbox::{Envelope, Item, Pools};
+use crate::rng;
+use crate::scheduler::Scheduler;
+use crate::supervision::{ChildSpec, Shutdown};
+use crate::trace::{
+    DeadLetterReason, Event, EventKind, MsgKind, StopReason, TraceHeader, Tracer, FORMAT_NAME,
+    FORMAT_VERSION,
+};
+
+pub(crate) const NIL: u32 = u32::MAX;
+/// Slot flags.
+pub(crate) const STOPPING: u32 = 1;
+/// Handles nothing until its supervisor decides (or a backoff ends).
+pub(crate) const SUSPENDED: u32 = 2;
+/// Its incarnation has ended (exited or torn down); only a restart or a
+/// final stop may follow.
+pub(crate) const EXITED: u32 = 4;
+/// Its parent is a supervisor that will decide about its end.
+pub(crate) const SUPERVISED: u32 = 8;
+/// Its supervisor stops it without hooks.
+pub(crate) const BRUTAL: u32 = 16;
+/// It traps exits of linked actors.
+pub(crate) const TRAP_EXIT: u32 = 32;
+
+/// Records an event if tracing is on, without building it otherwise.
+macro_rules! trace {
+    ($core:expr, $kind:expr) => {
+        if $core.trace.on {
+            let cause = $core.cause;
+            $core.emit(cause, $kind);
+        }
+    };
+    ($core:expr, cause = $cause:expr, $kind:expr) => {
+        if $core.trace.on {
+            $core.emit($cause, $kind);
+        }
+    };
+}
+pub(crate) use trace;
+
+/// One actor's place: hot bookkeeping here, the actor itself boxed in `cell`.
+pub(crate) struct Slot {
+    pub(crate) id: ActorId,
+    /// The actor; `None` while its own code runs.
+    pub(crate) cell: Option<Box<dyn Cell>>,
+    pub(crate) pool: u32,
+    pub(crate) queue: u32,
+    pub(crate) len: u32,
+    pub(crate) high_water: u32,
+    /// Restarts so far: 0 for the first incarnation.
+    pub(crate) incarnation: u32,
+    pub(crate) parent: u32,
+    pub(crate) first_child: u32,
+    pub(crate) last_child: u32,
+    pub(crate) prev: u32,
+    pub(crate) next: u32,
+    pub(crate) flags: u32,
+}
+
+/// Everything a run owns. Handlers reach it through their
+/// [`Context`](crate::Context).
+pub(crate) struct Core {
+    pub(crate) slots: Slab<Slot>,
+    pub(crate) pools: Pools,
+    pub(crate) sched: Scheduler,
+    pub(crate) sched_rng: ChaCha8Rng,
+    pub(crate) clock: Clock,
+    pub(crate) config: Config,
+    pub(crate) stats: Stats,
+    pub(crate) dead: Vec<DeadLetter>,
+    pub(crate) asks: Asks,
+    pub(crate) trace: Tracer,
+    /// Deliveries made; the delivery in progress has this number.
+    pub(crate) step: u64,
+    /// The delivery whose effects are being applied, 0 outside any.
+    pub(crate) cause: u64,
+    pub(crate) quiet: bool,
+    next_actor: u64,
+    next_msg: u64,
+    /// Slots whose code is on the stack now (a handler, a hook).
+    pub(crate) running: Vec<u32>,
+    /// Ends that must wait until the actors involved are off the stack.
+    pub(crate) deferred: Vec<(Ref, StopReason, bool)>,
+    pub(crate) halted: bool,
+    /// Set when an escalation reached the root: the system has stopped.
+    pub(crate) system_stopped: Option<String>,
+    pub(crate) top_first: u32,
+    pub(crate) top_last: u32,
+    pub(crate) drain_buf: Vec<(u64, u64)>,
+    pub(crate) links: crate::links::Links,
+}
+
+fn opt(id: u64) -> Option<ActorId> {
+    (id != 0).then_some(ActorId(id))
+}
+
+// ===== impl Core =====
+
+impl Core {
+    pub(crate) fn new(config: Config, keep_in_memory: bool) -> Self {
+        let mut sched_rng = rng::stream(config.seed, rng::SCHEDULE);
+        let sched = Scheduler::new(config.strategy, &mut sched_rng);
+        Core {
+            slots: Slab::new(),
+            pools: Pools::default(),
+            sched,
+            sched_rng,
+            clock: Clock::default(),
+            trace: Tracer::new(config.trace, keep_in_memory),
+            quiet: !config.print_panics,
+            config,
+            stats: Stats::default(),
+            dead: Vec::new(),
+            asks: Asks::default(),
+            step: 0,
+            cause: 0,
+            next_actor: 0,
+            next_msg: 0,
+            running: Vec::new(),
+            deferred: Vec::new(),
+            halted: false,
+            system_stopped: None,
+            links: Default::default(),
+            top_first: NIL,
+            top_last: NIL,
+            drain_buf: Vec::new(),
+        }
+    }
+
+    pub(crate) fn header(&self) -> TraceHeader {
+        TraceHeader {
+            format: FORMAT_NAME.to_string(),
+            version: FORMAT_VERSION,
+            engine: env!("CARGO_PKG_VERSION").to_string(),
+            scenario: self.config.scenario.clone(),
+            seed: self.config.seed,
+            strategy: self.config.strategy,
+            level: self.config.trace,
+            max_steps: self.config.max_steps,
+            params: self.config.params.clone(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn emit(&mut self, cause: u64, kind: EventKind) {
+        let ev = Event {
+            step: self.step,
+            time: self.clock.now,
+            cause: (cause != 0).then_some(cause),
+            kind,
+        };
+        if self.trace.record(ev) {
+            self.halted = true;
+        }
+    }
+
+    #[inline]
+    pub(crate) fn alive(&self, r: Ref) -> bool {
+        matches!(self.slots.get(r.slot as usize), Some(s) if s.id == r.id)
+    }
+
+    pub(crate) fn slot_ref(&self, slot: u32) -> Ref {
+        Ref {
+            slot,
+            id: self.slots[slot as usize].id,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn next_msg_id(&mut self) -> u64 {
+        self.next_msg += 1;
+        self.next_msg
+    }
+
+    // ----- spawning -----
+
+    pub(crate) fn spawn<A: Actor>(&mut self, parent: u32, name: &str, actor: A) -> Addr<A::Msg> {
+        let pool = self.pools.id_of::<A::Msg>();
+        let queue = self.pools.new_queue::<A::Msg>(pool);
+        let cell = Box::new(ActorBox::new(actor, CompactString::default()));
+        Addr::new(self.spawn_cell(parent, name, short_type::<A>(), (pool, queue), cell, 0))
+    }
+
+    /// Spawns a child of supervisor `parent` from its spec.
+    pub(crate) fn spawn_child(&mut self, parent: u32, spec: &ChildSpec) -> Ref {
+        let queue = (spec.new_queue)(&mut self.pools);
+        let flags = SUPERVISED
+            | if spec.shutdown == Shutdown::BrutalKill {
+                BRUTAL
+            } else {
+                0
+            };
+        self.spawn_cell(
+            parent,
+            &spec.name,
+            spec.type_name,
+            queue,
+            (spec.factory)(),
+            flags,
+        )
+    }
+
+    /// Gives `cell` a slot, links it under `parent`, records the spawn, and
+    /// runs its `pre_start`.
+    pub(crate) fn spawn_cell(
+        &mut self,
+        parent: u32,
+        name: &str,
+        type_name: &'static str,
+        (pool, queue): (u32, u32),
+        mut cell: Box<dyn Cell>,
+        flags: u32,
+    ) -> Ref {
+        self.next_actor += 1;
+        let id = ActorId(self.next_actor);
+        let slot = self.slots.insert(Slot {
+            id,
+            cell: None,
+            pool,
+            queue,
+            len: 0,
+            high_water: 0,
+            incarnation: 0,
+            parent,
+            first_child: NIL,
+            last_child: NIL,
+            prev: NIL,
+            next: NIL,
+            flags,
+        }) as u32;
+        self.attach(parent, slot);
+        self.sched.on_spawn(slot, &mut self.sched_rng);
+        self.stats.spawned += 1;
+        let me = Ref { slot, id };
+        let name: CompactString = if name.is_empty() {
+            format_compact!("{type_name}-{}", id.0)
+        } else {
+            name.into()
+        };
+        trace!(
+            self,
+            EventKind::Spawn {
+                actor: id,
+                parent: (parent != NIL).then(|| self.slots[parent as usize].id),
+                name: name.clone(),
+                type_name: type_name.into(),
+            }
+        );
+        cell.set_name(name);
+        self.running.push(slot);
+        let started = cell.start(self, me);
+        self.running.pop();
+        self.slots[slot as usize].cell = Some(cell);
+        if let Err(reason) = started {
+            self.fail(me, reason, None, 0, false);
+        }
+        self.settle();
+        me
+    }
+
+    fn attach(&mut self, parent: u32, slot: u32) {
+        let last = if parent == NIL {
+            self.top_last
+        } else {
+            self.slots[parent as usize].last_child
+        };
+        self.slots[slot as usize].prev = last;
+        if last == NIL {
+            if parent == NIL {
+                self.top_first = slot;
+            } else {
+                self.slots[parent as usize].first_child = slot;
+            }
+        } else {
+            self.slots[last as usize].next = slot;
+        }
+        if parent == NIL {
+            self.top_last = slot;
+        } else {
+            self.slots[parent as usize].last_child = slot;
+        }
+    }
+
+    pub(crate) fn detach(&mut self, slot: u32) {
+        let (parent, prev, next) = {
+            let s = &self.slots[slot as usize];
+            (s.parent, s.prev, s.next)
+        };
+        if prev == NIL {
+            if parent == NIL {
+                self.top_first = next;
+            } else {
+                self.slots[parent as usize].first_child = next;
+            }
+        } else {
+            self.slots[prev as usize].next = next;
+        }
+        if next == NIL {
+            if parent == NIL {
+                self.top_last = prev;
+            } else {
+                self.slots[parent as usize].last_child = prev;
+            }
+        } else {
+            self.slots[next as usize].prev = prev;
+        }
+    }
+
+    // ----- sending -----
+
+    /// Sends a user message; returns its id.
+    #[inline]
+    pub(crate) fn send<M: fmt::Debug + 'static>(&mut self, to: Ref, msg: M, from: u64) -> u64 {
+        let id = self.next_msg_id();
+        self.send_with_id(to, msg, from, id);
+        id
+    }
+
+    #[inline]
+    pub(crate) fn send_with_id<M: fmt::Debug + 'static>(
+        &mut self,
+        to: Ref,
+        msg: M,
+        from: u64,
+        id: u64,
+    ) {
+        if self.trace.on {
+            let payload = self.trace.payloads.then(|| format_compact!("{msg:?}"));
+            let cause = self.cause;
+            self.emit(
+                cause,
+                EventKind::Send {
+                    msg: MsgId(id),
+                    from: opt(from),
+                    to: to.id,
+                    what: MsgKind::User,
+                    payload,
+                },
+            );
+        }
+        self.stats.sent += 1;
+        let cause = self.cause;
+        self.enqueue(
+            to,
+            Item::User(Envelope {
+                msg,
+                id,
+                from,
+                cause,
+            }),
+        );
+    }
+
+    /// Sends a poison pill.
+    pub(crate) fn send_stop<M: 'static>(&mut self, to: Addr<M>, from: u64) {
+        let id = self.next_msg_id();
+        trace!(
+            self,
+            EventKind::Send {
+                msg: MsgId(id),
+                from: opt(from),
+                to: to.id(),
+                what: MsgKind::Stop,
+                payload: None
+            }
+        );
+        self.stats.sent += 1;
+        let cause = self.cause;
+        self.enqueue::<M>(to.r, Item::Stop { id, from, cause });
+    }
+
+    #[inline]
+    pub(crate) fn enqueue<M: 'static>(&mut self, to: Ref, item: Item<M>) {
+        match self.slots.get_mut(to.slot as usize) {
+            Some(s) if s.id == to.id => {
+                let head = item.id();
+                self.pools.queue::<M>(s.pool, s.queue).push_back(item);
+                s.len += 1;
+                if s.len > s.high_water {
+                    s.high_water = s.len;
+                }
+                self.stats.queued += 1;
+                if s.len == 1 && s.flags & SUSPENDED == 0 {
+                    self.sched.wake(to.slot, head);
+                }
+            }
+            _ => {
+                let (id, from) = (item.id(), item.from());
+                drop(item);
+                self.dead_letter(id, from, to.id, DeadLetterReason::NoRecipient, None);
+            }
+        }
+    }
+
+    /// Records a dead letter; completes an ask whose request it was.
+    pub(crate) fn dead_letter(
+        &mut self,
+        msg: u64,
+        from: u64,
+        to: ActorId,
+        reason: DeadLetterReason,
+        why: Option<&str>,
+    ) {
+        self.stats.dead_letters += 1;
+        self.stats.dead_by_reason[reason as usize] += 1;
+        self.dead.push(DeadLetter {
+            msg: MsgId(msg),
+            from: opt(from),
+            to,
+            reason,
+            step: self.step,
+            time: self.clock.now,
+        });
+        trace!(
+            self,
+            EventKind::DeadLetter {
+                msg: MsgId(msg),
+                from: opt(from),
+                to,
+                reason
+            }
+        );
+        if !self.asks.by_request.is_empty() {
+            if let Some(ask) = self.asks.by_request.get(&msg).copied() {
+                let err = match (reason, why) {
+                    (DeadLetterReason::Failed, Some(why)) => AskError::Failed(why.to_string()),
+                    _ => AskError::Dead,
+                };
+                self.complete_ask(ask, Err(err), 0);
+            }
+        }
+    }
+
+    // ----- timers -----
+
+    pub(crate) fn send_after<M: fmt::Debug + 'static>(
+        &mut self,
+        to: Ref,
+        msg: M,
+        delay: u64,
+        from: u64,
+    ) -> u64 {
+        let at = self.clock.now.saturating_add(delay);
+        let cause = self.cause;
+        let fire = Box::new(move |core: &mut Core| {
+            core.send(to, msg, from);
+        });
+        let timer = self.clock.set(
+            at,
+            Timer {
+                kind: TimerKind::Msg(fire),
+                cause,
+            },
+        );
+        trace!(
+            self,
+            EventKind::TimerSet {
+                timer,
+                to: to.id,
+                at
+            }
+        );
+        timer
+    }
+
+    pub(crate) fn cancel_timer(&mut self, timer: u64) -> bool {
+        match self.clock.cancel(timer) {
+            Some(Timer {
+                kind: TimerKind::Msg(_),
+                ..
+            }) => {
+                trace!(self, EventKind::TimerCancel { timer });
+                true
+            }
+            Some(t) => {
+                // Not a message timer: ask timeouts are not the user's to cancel.
+                self.clock.set_back(timer, t);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Jumps to the next timer and fires every timer due then. Returns false
+    /// if no timer is pending.
+    pub(crate) fn advance(&mut self) -> bool {
+        let Some(at) = self.clock.next_due() else {
+            return false;
+        };
+        self.clock.now = self.clock.now.max(at);
+        self.fire_due();
+        true
+    }
+
+    fn fire_due(&mut self) {
+        while let Some((timer, t)) = self.clock.pop_due() {
+            self.cause = t.cause;
+            match t.kind {
+                TimerKind::Msg(fire) => {
+                    self.stats.timers_fired += 1;
+                    trace!(self, EventKind::TimerFired { timer });
+                    fire(self);
+                }
+                TimerKind::Restart {
+                    sup,
+                    children,
+                    reason,
+                } => self.restart_now(sup, children, reason),
+                TimerKind::AskTimeout(ask) => {
+                    if let Some(p) = self.asks.pending.get_mut(&ask) {
+                        p.timer = 0;
+                        self.complete_ask(ask, Err(AskError::Timeout), 0);
+                    }
+                }
+            }
+            self.cause = 0;
+            self.settle();
+        }
+    }
+
+    // ----- asks -----
+
+    pub(crate) fn start_ask<M: fmt::Debug + 'static, R>(
+        &mut self,
+        to: Addr<M>,
+        make: impl FnOnce(ReplyTo<R>) -> M,
+        timeout: u64,
+        asker: Asker,
+        from: u64,
+    ) -> u64 {
+        self.asks.next += 1;
+        let ask = self.asks.next;
+        let msg = make(ReplyTo::new(ask, from));
+        let id = self.next_msg_id();
+        let deadline = self.clock.now.saturating_add(timeout);
+        self.asks.pending.insert(
+            ask,
+            Pending {
+                target: to.id(),
+                request: id,
+                timer: 0,
+                asker,
+            },
+        );
+        self.asks.by_request.insert(id, ask);
+        trace!(
+            self,
+            EventKind::Ask {
+                ask,
+                from: opt(from),
+                to: to.id(),
+                msg: MsgId(id),
+                deadline
+            }
+        );
+        self.send_with_id(to.r, msg, from, id);
+        if self.asks.pending.contains_key(&ask) {
+            let timer = self.clock.set(
+                deadline,
+                Timer {
+                    kind: TimerKind::AskTimeout(ask),
+                    cause: self.cause,
+                },
+            );
+            if let Some(p) = self.asks.pending.get_mut(&ask) {
+                p.timer = timer;
+            }
+        }
+        ask
+    }
+
+    /// Completes a pending ask; `from` is the replying actor (0 if none).
+    pub(crate) fn complete_ask(&mut self, ask: u64, answer: Reply, from: u64) {
+        let Some(p) = self.asks.pending.remove(&ask) else {
+            return;
+        };
+        self.asks.by_request.remove(&p.request);
+        if p.timer != 0 {
+            self.clock.cancel(p.timer);
+        }
+        let outcome = match &answer {
+            Ok(_) => crate::trace::AskOutcome::Reply,
+            Err(e) => e.outcome(),
+        };
+        trace!(self, EventKind::AskDone { ask, outcome });
+        match p.asker {
+            Asker::External => {
+                if answer.is_ok() {
+                    self.stats.sent += 1;
+                    self.stats.handled += 1;
+                }
+                self.asks.external.insert(ask, answer);
+            }
+            Asker::Actor(deliver) => deliver(self, answer, from),
+        }
+    }
+
+    pub(crate) fn reply<R: fmt::Debug + 'static>(&mut self, to: ReplyTo<R>, value: R, from: u64) {
+        if self.asks.pending.contains_key(&to.ask) {
+            self.complete_ask(to.ask, Ok(Box::new(value)), from);
+        } else {
+            let id = self.next_msg_id();
+            let asker = ActorId(to.asker);
+            if self.trace.on {
+                let payload = self.trace.payloads.then(|| format_compact!("{value:?}"));
+                let cause = self.cause;
+                self.emit(
+                    cause,
+                    EventKind::Send {
+                        msg: MsgId(id),
+                        from: opt(from),
+                        to: asker,
+                        what: MsgKind::User,
+                        payload,
+                    },
+                );
+            }
+            self.stats.sent += 1;
+            drop(value);
+            self.dead_letter(id, from, asker, DeadLetterReason::LateReply, None);
+        }
+    }
+
+    pub(crate) fn fail_asks_of(&mut self, target: ActorId) {
+        if self.asks.pending.is_empty() {
+            return;
+        }
+        let asks: Vec<u64> = self
+            .asks
+            .pending
+            .iter()
+            .filter(|(_, p)| p.target == target)
+            .map(|(&a, _)| a)
+            .collect();
+        for ask in asks {
+            self.complete_ask(ask, Err(AskError::Dead), 0);
+        }
+    }
+
+    // ----- delivering -----
+
+    /// Delivers the next message of `slot`: the one step of SPEC rule 6.
+    pub(crate) fn deliver(&mut self, slot: u32) {
+        self.step += 1;
+        self.stats.steps += 1;
+        self.cause = self.step;
+        let me = self.slot_ref(slot);
+        let mut cell = self.slots[slot as usize]
+            .cell
+            .take()
+            .expect("engine invariant: a runnable actor is not running");
+        self.running.push(slot);
+        let outcome = cell.deliver(self, me);
+        self.running.pop();
+        self.slots[slot as usize].cell = Some(cell);
+        match outcome {
+            Outcome::Handled => {}
+            Outcome::Stop => self.stop(me, StopReason::Normal, true),
+            Outcome::Failed { reason, msg, from } => self.fail(me, reason, Some(msg), from, true),
+        }
+        self.settle();
+        if self.alive(me) {
+            let s = &self.slots[slot as usize];
+            let more = s.len > 0 && s.flags & SUSPENDED == 0;
+            let next = if more && self.sched.needs_head() {
+                self.pools.head_id(s.pool, s.queue)
+            } else {
+                None
+            };
+            self.sched.after(slot, more, next);
+        }
+        self.cause = 0;
+    }
+
+    /// Pops the next item of `me`'s mailbox (of type `M`).
+    #[inline]
+    pub(crate) fn pop<M: 'static>(&mut self, me: Ref) -> Option<Item<M>> {
+        let s = &mut self.slots[me.slot as usize];
+        let item = self.pools.queue::<M>(s.pool, s.queue).pop_front()?;
+        s.len -= 1;
+        self.stats.queued -= 1;
+        Some(item)
+    }
+
+    pub(crate) fn has_work(&mut self) -> bool {
+        self.sched.runnable_len() > 0 || self.clock.next_due().is_some()
+    }
+}
+
+/// The last path segment of a type's name, without generics' paths.
+pub(crate) fn short_type<T>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    let base = full.split('<').next().unwrap_or(full);
+    base.rsplit("::").next().unwrap_or(base)
+}
