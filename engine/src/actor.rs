@@ -67,12 +67,7 @@ pub trait Actor: Sized + 'static {
     /// before its children are stopped and the new incarnation is built
     /// (SPEC rule 16). `msg` is the message whose handling failed, if any.
     /// By default it calls [`Actor::post_stop`], as Akka does.
-    fn pre_restart(
-        &mut self,
-        ctx: &mut Context<'_, Self>,
-        reason: &StopReason,
-        msg: Option<MsgId>,
-    ) {
+    fn pre_restart(&mut self, ctx: &mut Context<'_, Self>, reason: &StopReason, msg: Option<MsgId>) {
         let _ = (reason, msg);
         self.post_stop(ctx);
     }
@@ -134,9 +129,7 @@ impl Failure {
     /// assert_eq!(f.reason(), "disk full");
     /// ```
     pub fn new(reason: impl fmt::Display) -> Self {
-        Failure {
-            reason: reason.to_string(),
-        }
+        Failure { reason: reason.to_string() }
     }
 
     /// The reason text.

@@ -58,10 +58,7 @@ pub struct Addr<M> {
 
 impl<M> Addr<M> {
     pub(crate) fn new(r: Ref) -> Self {
-        Addr {
-            r,
-            _msg: PhantomData,
-        }
+        Addr { r, _msg: PhantomData }
     }
 
     /// The actor's id.
@@ -106,11 +103,7 @@ pub struct ReplyTo<R> {
 
 impl<R> ReplyTo<R> {
     pub(crate) fn new(ask: u64, asker: u64) -> Self {
-        ReplyTo {
-            ask,
-            asker,
-            _reply: PhantomData,
-        }
+        ReplyTo { ask, asker, _reply: PhantomData }
     }
 
     /// The id of the ask this handle answers.

@@ -35,16 +35,9 @@ pub(crate) trait Cell {
     /// Runs `post_stop`.
     fn post_stop(&mut self, core: &mut Core, me: Ref) -> Result<(), String>;
     /// Runs `pre_restart` on the old incarnation.
-    fn pre_restart(
-        &mut self,
-        core: &mut Core,
-        me: Ref,
-        reason: &StopReason,
-        msg: Option<u64>,
-    ) -> Result<(), String>;
+    fn pre_restart(&mut self, core: &mut Core, me: Ref, reason: &StopReason, msg: Option<u64>) -> Result<(), String>;
     /// Runs `post_restart` on the new incarnation.
-    fn post_restart(&mut self, core: &mut Core, me: Ref, reason: &StopReason)
-        -> Result<(), String>;
+    fn post_restart(&mut self, core: &mut Core, me: Ref, reason: &StopReason) -> Result<(), String>;
     fn set_name(&mut self, name: CompactString);
     fn name(&self) -> &str;
     /// The actor's random stream, kept across incarnations.
@@ -66,12 +59,7 @@ pub(crate) struct ActorBox<A: Actor> {
 
 impl<A: Actor> ActorBox<A> {
     pub(crate) fn new(state: A, name: CompactString) -> Self {
-        ActorBox {
-            state,
-            behavior: None,
-            name,
-            rng: None,
-        }
+        ActorBox { state, behavior: None, name, rng: None }
     }
 
     /// Runs `f` on the actor with a fresh context, catching panics; a
@@ -83,12 +71,7 @@ impl<A: Actor> ActorBox<A> {
         f: impl FnOnce(&mut A, &mut Context<'_, A>) -> Handled,
     ) -> Result<(), String> {
         let quiet = core.quiet;
-        let ActorBox {
-            state,
-            behavior,
-            name,
-            rng,
-        } = self;
+        let ActorBox { state, behavior, name, rng } = self;
         let mut ctx = Context::new(core, me, None, behavior, rng, name);
         match panic::catch(quiet, || f(state, &mut ctx)) {
             Ok(Ok(())) => Ok(()),
@@ -108,47 +91,20 @@ impl<A: Actor> Cell for ActorBox<A> {
             Item::User(env) => {
                 let from = (env.from != 0).then_some(ActorId(env.from));
                 let id = env.id;
-                trace!(
-                    core,
-                    cause = env.cause,
-                    EventKind::Deliver {
-                        msg: MsgId(id),
-                        actor: me.id,
-                        from
-                    }
-                );
+                trace!(core, cause = env.cause, EventKind::Deliver { msg: MsgId(id), actor: me.id, from });
                 let handler: Behavior<A> = self.behavior.unwrap_or(A::handle);
                 let quiet = core.quiet;
-                let ActorBox {
-                    state,
-                    behavior,
-                    name,
-                    rng,
-                } = self;
+                let ActorBox { state, behavior, name, rng } = self;
                 let mut ctx = Context::new(core, me, from, behavior, rng, name);
                 let result = panic::catch(quiet, || handler(state, &mut ctx, env.msg));
                 match result {
                     Ok(Ok(())) => {
                         core.stats.handled += 1;
-                        trace!(
-                            core,
-                            EventKind::Done {
-                                actor: me.id,
-                                msg: MsgId(id)
-                            }
-                        );
+                        trace!(core, EventKind::Done { actor: me.id, msg: MsgId(id) });
                         Outcome::Handled
                     }
-                    Ok(Err(f)) => Outcome::Failed {
-                        reason: f.reason().to_string(),
-                        msg: id,
-                        from: env.from,
-                    },
-                    Err(text) => Outcome::Failed {
-                        reason: text,
-                        msg: id,
-                        from: env.from,
-                    },
+                    Ok(Err(f)) => Outcome::Failed { reason: f.reason().to_string(), msg: id, from: env.from },
+                    Err(text) => Outcome::Failed { reason: text, msg: id, from: env.from },
                 }
             }
             Item::Stop { id, from, cause } => {
@@ -172,11 +128,7 @@ impl<A: Actor> Cell for ActorBox<A> {
                         core.trace_done(me, id);
                         Outcome::Handled
                     }
-                    Err(reason) => Outcome::Failed {
-                        reason,
-                        msg: id,
-                        from,
-                    },
+                    Err(reason) => Outcome::Failed { reason, msg: id, from },
                 }
             }
         }
@@ -193,25 +145,14 @@ impl<A: Actor> Cell for ActorBox<A> {
         })
     }
 
-    fn pre_restart(
-        &mut self,
-        core: &mut Core,
-        me: Ref,
-        reason: &StopReason,
-        msg: Option<u64>,
-    ) -> Result<(), String> {
+    fn pre_restart(&mut self, core: &mut Core, me: Ref, reason: &StopReason, msg: Option<u64>) -> Result<(), String> {
         self.hook(core, me, |a, ctx| {
             a.pre_restart(ctx, reason, msg.map(MsgId));
             Ok(())
         })
     }
 
-    fn post_restart(
-        &mut self,
-        core: &mut Core,
-        me: Ref,
-        reason: &StopReason,
-    ) -> Result<(), String> {
+    fn post_restart(&mut self, core: &mut Core, me: Ref, reason: &StopReason) -> Result<(), String> {
         self.hook(core, me, |a, ctx| a.post_restart(ctx, reason))
     }
 

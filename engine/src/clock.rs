@@ -16,11 +16,7 @@ pub(crate) enum TimerKind {
     /// An ask's timeout.
     AskTimeout(u64),
     /// The end of a restart backoff: start these children of `sup` again.
-    Restart {
-        sup: crate::address::Ref,
-        children: Vec<crate::address::Ref>,
-        reason: crate::trace::StopReason,
-    },
+    Restart { sup: crate::address::Ref, children: Vec<crate::address::Ref>, reason: crate::trace::StopReason },
 }
 
 pub(crate) struct Timer {

@@ -28,10 +28,7 @@ pub enum Strategy {
 
 impl Strategy {
     /// PCT with the usual defaults: depth 3 over the first 10,000 steps.
-    pub const PCT: Strategy = Strategy::Pct {
-        depth: 3,
-        steps: 10_000,
-    };
+    pub const PCT: Strategy = Strategy::Pct { depth: 3, steps: 10_000 };
 }
 
 impl fmt::Display for Strategy {

@@ -33,14 +33,7 @@ impl<'a, A: Actor> Context<'a, A> {
         rng: &'a mut Option<Box<ChaCha8Rng>>,
         name: &'a str,
     ) -> Self {
-        Context {
-            core,
-            me,
-            sender,
-            behavior,
-            rng,
-            name,
-        }
+        Context { core, me, sender, behavior, rng, name }
     }
 
     /// This actor's own address.
@@ -112,28 +105,16 @@ impl<'a, A: Actor> Context<'a, A> {
         R: 'static,
     {
         let me = self.me;
-        let deliver = Box::new(
-            move |core: &mut Core, answer: crate::ask::Reply, from: u64| {
-                let answer = answer.map(|b| {
-                    *b.downcast::<R>()
-                        .expect("engine invariant: a reply has its ReplyTo's type")
-                });
-                match crate::panic::catch(core.quiet, move || map(answer)) {
-                    Ok(msg) => {
-                        core.send(me, msg, from);
-                    }
-                    Err(why) => core.fail(
-                        me,
-                        format!("in an ask's answer mapping: {why}"),
-                        None,
-                        0,
-                        true,
-                    ),
+        let deliver = Box::new(move |core: &mut Core, answer: crate::ask::Reply, from: u64| {
+            let answer = answer.map(|b| *b.downcast::<R>().expect("engine invariant: a reply has its ReplyTo's type"));
+            match crate::panic::catch(core.quiet, move || map(answer)) {
+                Ok(msg) => {
+                    core.send(me, msg, from);
                 }
-            },
-        );
-        self.core
-            .start_ask(to, make, timeout, Asker::Actor(deliver), self.me.id.0)
+                Err(why) => core.fail(me, format!("in an ask's answer mapping: {why}"), None, 0, true),
+            }
+        });
+        self.core.start_ask(to, make, timeout, Asker::Actor(deliver), self.me.id.0)
     }
 
     /// Answers an ask. If the ask already completed (it timed out, say), the
@@ -205,9 +186,7 @@ impl<'a, A: Actor> Context<'a, A> {
     /// Starts a child under supervisor `sup` at run time (one-for-one
     /// semantics apply to it). Returns its id, or `None` if `sup` is gone.
     pub fn start_child(&mut self, sup: Addr<SupervisorMsg>, spec: ChildSpec) -> Option<ActorId> {
-        self.core
-            .with_supervisor(sup.r, |s, core| s.start_child(core, sup.r, spec))
-            .map(|r| r.id)
+        self.core.with_supervisor(sup.r, |s, core| s.start_child(core, sup.r, spec)).map(|r| r.id)
     }
 
     /// The live child of supervisor `sup` called `name`, if its messages are `M`s.
@@ -224,16 +203,12 @@ impl<'a, A: Actor> Context<'a, A> {
     /// run's seed): independent of the schedule and of other actors.
     pub fn rng(&mut self) -> &mut ChaCha8Rng {
         let (seed, id) = (self.core.config.seed, self.me.id.0);
-        self.rng
-            .get_or_insert_with(|| Box::new(rng::stream(seed, rng::ACTORS + id)))
+        self.rng.get_or_insert_with(|| Box::new(rng::stream(seed, rng::ACTORS + id)))
     }
 }
 
 impl<A: Actor> fmt::Debug for Context<'_, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Context")
-            .field("me", &self.me.id)
-            .field("step", &self.core.step)
-            .finish_non_exhaustive()
+        f.debug_struct("Context").field("me", &self.me.id).field("step", &self.core.step).finish_non_exhaustive()
     }
 }

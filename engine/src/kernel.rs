@@ -19,8 +19,7 @@ use crate::rng;
 use crate::scheduler::Scheduler;
 use crate::supervision::{ChildSpec, Shutdown};
 use crate::trace::{
-    DeadLetterReason, Event, EventKind, MsgKind, StopReason, TraceHeader, Tracer, FORMAT_NAME,
-    FORMAT_VERSION,
+    DeadLetterReason, Event, EventKind, MsgKind, StopReason, TraceHeader, Tracer, FORMAT_NAME, FORMAT_VERSION,
 };
 
 pub(crate) const NIL: u32 = u32::MAX;
@@ -159,12 +158,7 @@ impl Core {
 
     #[inline]
     pub(crate) fn emit(&mut self, cause: u64, kind: EventKind) {
-        let ev = Event {
-            step: self.step,
-            time: self.clock.now,
-            cause: (cause != 0).then_some(cause),
-            kind,
-        };
+        let ev = Event { step: self.step, time: self.clock.now, cause: (cause != 0).then_some(cause), kind };
         if self.trace.record(ev) {
             self.halted = true;
         }
@@ -176,10 +170,7 @@ impl Core {
     }
 
     pub(crate) fn slot_ref(&self, slot: u32) -> Ref {
-        Ref {
-            slot,
-            id: self.slots[slot as usize].id,
-        }
+        Ref { slot, id: self.slots[slot as usize].id }
     }
 
     #[inline]
@@ -200,20 +191,8 @@ impl Core {
     /// Spawns a child of supervisor `parent` from its spec.
     pub(crate) fn spawn_child(&mut self, parent: u32, spec: &ChildSpec) -> Ref {
         let queue = (spec.new_queue)(&mut self.pools);
-        let flags = SUPERVISED
-            | if spec.shutdown == Shutdown::BrutalKill {
-                BRUTAL
-            } else {
-                0
-            };
-        self.spawn_cell(
-            parent,
-            &spec.name,
-            spec.type_name,
-            queue,
-            (spec.factory)(),
-            flags,
-        )
+        let flags = SUPERVISED | if spec.shutdown == Shutdown::BrutalKill { BRUTAL } else { 0 };
+        self.spawn_cell(parent, &spec.name, spec.type_name, queue, (spec.factory)(), flags)
     }
 
     /// Gives `cell` a slot, links it under `parent`, records the spawn, and
@@ -248,11 +227,7 @@ impl Core {
         self.sched.on_spawn(slot, &mut self.sched_rng);
         self.stats.spawned += 1;
         let me = Ref { slot, id };
-        let name: CompactString = if name.is_empty() {
-            format_compact!("{type_name}-{}", id.0)
-        } else {
-            name.into()
-        };
+        let name: CompactString = if name.is_empty() { format_compact!("{type_name}-{}", id.0) } else { name.into() };
         trace!(
             self,
             EventKind::Spawn {
@@ -275,11 +250,7 @@ impl Core {
     }
 
     fn attach(&mut self, parent: u32, slot: u32) {
-        let last = if parent == NIL {
-            self.top_last
-        } else {
-            self.slots[parent as usize].last_child
-        };
+        let last = if parent == NIL { self.top_last } else { self.slots[parent as usize].last_child };
         self.slots[slot as usize].prev = last;
         if last == NIL {
             if parent == NIL {
@@ -333,38 +304,18 @@ impl Core {
     }
 
     #[inline]
-    pub(crate) fn send_with_id<M: fmt::Debug + 'static>(
-        &mut self,
-        to: Ref,
-        msg: M,
-        from: u64,
-        id: u64,
-    ) {
+    pub(crate) fn send_with_id<M: fmt::Debug + 'static>(&mut self, to: Ref, msg: M, from: u64, id: u64) {
         if self.trace.on {
             let payload = self.trace.payloads.then(|| format_compact!("{msg:?}"));
             let cause = self.cause;
             self.emit(
                 cause,
-                EventKind::Send {
-                    msg: MsgId(id),
-                    from: opt(from),
-                    to: to.id,
-                    what: MsgKind::User,
-                    payload,
-                },
+                EventKind::Send { msg: MsgId(id), from: opt(from), to: to.id, what: MsgKind::User, payload },
             );
         }
         self.stats.sent += 1;
         let cause = self.cause;
-        self.enqueue(
-            to,
-            Item::User(Envelope {
-                msg,
-                id,
-                from,
-                cause,
-            }),
-        );
+        self.enqueue(to, Item::User(Envelope { msg, id, from, cause }));
     }
 
     /// Sends a poison pill.
@@ -372,13 +323,7 @@ impl Core {
         let id = self.next_msg_id();
         trace!(
             self,
-            EventKind::Send {
-                msg: MsgId(id),
-                from: opt(from),
-                to: to.id(),
-                what: MsgKind::Stop,
-                payload: None
-            }
+            EventKind::Send { msg: MsgId(id), from: opt(from), to: to.id(), what: MsgKind::Stop, payload: None }
         );
         self.stats.sent += 1;
         let cause = self.cause;
@@ -427,15 +372,7 @@ impl Core {
             step: self.step,
             time: self.clock.now,
         });
-        trace!(
-            self,
-            EventKind::DeadLetter {
-                msg: MsgId(msg),
-                from: opt(from),
-                to,
-                reason
-            }
-        );
+        trace!(self, EventKind::DeadLetter { msg: MsgId(msg), from: opt(from), to, reason });
         if !self.asks.by_request.is_empty() {
             if let Some(ask) = self.asks.by_request.get(&msg).copied() {
                 let err = match (reason, why) {
@@ -449,42 +386,20 @@ impl Core {
 
     // ----- timers -----
 
-    pub(crate) fn send_after<M: fmt::Debug + 'static>(
-        &mut self,
-        to: Ref,
-        msg: M,
-        delay: u64,
-        from: u64,
-    ) -> u64 {
+    pub(crate) fn send_after<M: fmt::Debug + 'static>(&mut self, to: Ref, msg: M, delay: u64, from: u64) -> u64 {
         let at = self.clock.now.saturating_add(delay);
         let cause = self.cause;
         let fire = Box::new(move |core: &mut Core| {
             core.send(to, msg, from);
         });
-        let timer = self.clock.set(
-            at,
-            Timer {
-                kind: TimerKind::Msg(fire),
-                cause,
-            },
-        );
-        trace!(
-            self,
-            EventKind::TimerSet {
-                timer,
-                to: to.id,
-                at
-            }
-        );
+        let timer = self.clock.set(at, Timer { kind: TimerKind::Msg(fire), cause });
+        trace!(self, EventKind::TimerSet { timer, to: to.id, at });
         timer
     }
 
     pub(crate) fn cancel_timer(&mut self, timer: u64) -> bool {
         match self.clock.cancel(timer) {
-            Some(Timer {
-                kind: TimerKind::Msg(_),
-                ..
-            }) => {
+            Some(Timer { kind: TimerKind::Msg(_), .. }) => {
                 trace!(self, EventKind::TimerCancel { timer });
                 true
             }
@@ -517,11 +432,7 @@ impl Core {
                     trace!(self, EventKind::TimerFired { timer });
                     fire(self);
                 }
-                TimerKind::Restart {
-                    sup,
-                    children,
-                    reason,
-                } => self.restart_now(sup, children, reason),
+                TimerKind::Restart { sup, children, reason } => self.restart_now(sup, children, reason),
                 TimerKind::AskTimeout(ask) => {
                     if let Some(p) = self.asks.pending.get_mut(&ask) {
                         p.timer = 0;
@@ -549,35 +460,12 @@ impl Core {
         let msg = make(ReplyTo::new(ask, from));
         let id = self.next_msg_id();
         let deadline = self.clock.now.saturating_add(timeout);
-        self.asks.pending.insert(
-            ask,
-            Pending {
-                target: to.id(),
-                request: id,
-                timer: 0,
-                asker,
-            },
-        );
+        self.asks.pending.insert(ask, Pending { target: to.id(), request: id, timer: 0, asker });
         self.asks.by_request.insert(id, ask);
-        trace!(
-            self,
-            EventKind::Ask {
-                ask,
-                from: opt(from),
-                to: to.id(),
-                msg: MsgId(id),
-                deadline
-            }
-        );
+        trace!(self, EventKind::Ask { ask, from: opt(from), to: to.id(), msg: MsgId(id), deadline });
         self.send_with_id(to.r, msg, from, id);
         if self.asks.pending.contains_key(&ask) {
-            let timer = self.clock.set(
-                deadline,
-                Timer {
-                    kind: TimerKind::AskTimeout(ask),
-                    cause: self.cause,
-                },
-            );
+            let timer = self.clock.set(deadline, Timer { kind: TimerKind::AskTimeout(ask), cause: self.cause });
             if let Some(p) = self.asks.pending.get_mut(&ask) {
                 p.timer = timer;
             }
@@ -622,13 +510,7 @@ impl Core {
                 let cause = self.cause;
                 self.emit(
                     cause,
-                    EventKind::Send {
-                        msg: MsgId(id),
-                        from: opt(from),
-                        to: asker,
-                        what: MsgKind::User,
-                        payload,
-                    },
+                    EventKind::Send { msg: MsgId(id), from: opt(from), to: asker, what: MsgKind::User, payload },
                 );
             }
             self.stats.sent += 1;
@@ -641,13 +523,7 @@ impl Core {
         if self.asks.pending.is_empty() {
             return;
         }
-        let asks: Vec<u64> = self
-            .asks
-            .pending
-            .iter()
-            .filter(|(_, p)| p.target == target)
-            .map(|(&a, _)| a)
-            .collect();
+        let asks: Vec<u64> = self.asks.pending.iter().filter(|(_, p)| p.target == target).map(|(&a, _)| a).collect();
         for ask in asks {
             self.complete_ask(ask, Err(AskError::Dead), 0);
         }
@@ -661,10 +537,8 @@ impl Core {
         self.stats.steps += 1;
         self.cause = self.step;
         let me = self.slot_ref(slot);
-        let mut cell = self.slots[slot as usize]
-            .cell
-            .take()
-            .expect("engine invariant: a runnable actor is not running");
+        let mut cell =
+            self.slots[slot as usize].cell.take().expect("engine invariant: a runnable actor is not running");
         self.running.push(slot);
         let outcome = cell.deliver(self, me);
         self.running.pop();
@@ -678,11 +552,7 @@ impl Core {
         if self.alive(me) {
             let s = &self.slots[slot as usize];
             let more = s.len > 0 && s.flags & SUSPENDED == 0;
-            let next = if more && self.sched.needs_head() {
-                self.pools.head_id(s.pool, s.queue)
-            } else {
-                None
-            };
+            let next = if more && self.sched.needs_head() { self.pools.head_id(s.pool, s.queue) } else { None };
             self.sched.after(slot, more, next);
         }
         self.cause = 0;

@@ -7,7 +7,7 @@ use crate::address::{ActorId, MsgId, Ref};
 use crate::cell::Cell;
 use crate::clock::{Timer, TimerKind};
 use crate::kernel::{trace, Core, BRUTAL, EXITED, NIL, STOPPING, SUPERVISED, SUSPENDED};
-use crate::mailbox::{Signal, SignalEnvelope};
+use crate::mailbox::{Ended, Signal, SignalEnvelope};
 use crate::supervision::SupervisorCell;
 use crate::trace::{DeadLetterReason, EventKind, MsgKind, StopReason};
 
@@ -28,36 +28,16 @@ impl Core {
         if !self.alive(r) || self.slots[r.slot as usize].flags & (STOPPING | EXITED) != 0 {
             return;
         }
-        trace!(
-            self,
-            EventKind::Kill {
-                actor: r.id,
-                by: opt(by)
-            }
-        );
+        trace!(self, EventKind::Kill { actor: r.id, by: opt(by) });
         self.end_actor(r, StopReason::Killed, false);
     }
 
     /// A handler or hook failed. The failing message is a dead letter
     /// `failed`; a supervised actor is suspended and its supervisor told; any
     /// other actor stops with reason `failed`.
-    pub(crate) fn fail(
-        &mut self,
-        me: Ref,
-        reason: String,
-        msg: Option<u64>,
-        from: u64,
-        post_stop: bool,
-    ) {
+    pub(crate) fn fail(&mut self, me: Ref, reason: String, msg: Option<u64>, from: u64, post_stop: bool) {
         self.stats.failures += 1;
-        trace!(
-            self,
-            EventKind::Failure {
-                actor: me.id,
-                msg: msg.map(MsgId),
-                reason: reason.clone()
-            }
-        );
+        trace!(self, EventKind::Failure { actor: me.id, msg: msg.map(MsgId), reason: reason.clone() });
         if let Some(m) = msg {
             self.dead_letter(m, from, me.id, DeadLetterReason::Failed, Some(&reason));
         }
@@ -71,13 +51,7 @@ impl Core {
                 s.flags |= SUSPENDED;
                 self.sched.remove(me.slot);
             }
-            trace!(
-                self,
-                EventKind::Suspend {
-                    actor: me.id,
-                    reason: reason.clone()
-                }
-            );
+            trace!(self, EventKind::Suspend { actor: me.id, reason: reason.clone() });
             self.notify_parent(me, reason, true, msg);
         } else {
             self.end_actor(me, reason, post_stop);
@@ -135,24 +109,17 @@ impl Core {
         let s = &self.slots[slot as usize];
         s.flags & SUPERVISED != 0
             && s.parent != NIL
-            && self
-                .slots
-                .get(s.parent as usize)
-                .is_some_and(|p| p.flags & STOPPING == 0)
+            && self.slots.get(s.parent as usize).is_some_and(|p| p.flags & STOPPING == 0)
     }
 
     /// Returns true if and only if `slot` has a supervisor.
     pub(crate) fn is_supervised(&self, slot: u32) -> bool {
-        self.slots
-            .get(slot as usize)
-            .is_some_and(|s| s.flags & SUPERVISED != 0)
+        self.slots.get(slot as usize).is_some_and(|s| s.flags & SUPERVISED != 0)
     }
 
     /// Returns true if and only if `slot`'s incarnation has ended.
     pub(crate) fn is_exited(&self, slot: u32) -> bool {
-        self.slots
-            .get(slot as usize)
-            .is_some_and(|s| s.flags & EXITED != 0)
+        self.slots.get(slot as usize).is_some_and(|s| s.flags & EXITED != 0)
     }
 
     /// `slot`'s incarnation number.
@@ -162,11 +129,7 @@ impl Core {
 
     /// Stops `r`'s children for good, youngest first (SPEC rule 11).
     fn stop_children(&mut self, r: Ref, hooks: bool) {
-        let reason = if hooks {
-            StopReason::Shutdown
-        } else {
-            StopReason::Killed
-        };
+        let reason = if hooks { StopReason::Shutdown } else { StopReason::Killed };
         loop {
             let c = self.slots[r.slot as usize].last_child;
             if c == NIL || self.slots[c as usize].flags & STOPPING != 0 {
@@ -180,12 +143,7 @@ impl Core {
 
     /// Runs a hook of `r`'s cell with `r` on the stack; a failure is
     /// recorded (the hook's incarnation is ending anyway).
-    fn run_hook(
-        &mut self,
-        r: Ref,
-        what: &str,
-        hook: impl FnOnce(&mut dyn Cell, &mut Core, Ref) -> Result<(), String>,
-    ) {
+    fn run_hook(&mut self, r: Ref, what: &str, hook: impl FnOnce(&mut dyn Cell, &mut Core, Ref) -> Result<(), String>) {
         let Some(mut cell) = self.slots[r.slot as usize].cell.take() else {
             return;
         };
@@ -195,14 +153,7 @@ impl Core {
         self.slots[r.slot as usize].cell = Some(cell);
         if let Err(why) = result {
             self.stats.failures += 1;
-            trace!(
-                self,
-                EventKind::Failure {
-                    actor: r.id,
-                    msg: None,
-                    reason: format!("in {what}: {why}")
-                }
-            );
+            trace!(self, EventKind::Failure { actor: r.id, msg: None, reason: format!("in {what}: {why}") });
         }
     }
 
@@ -237,13 +188,7 @@ impl Core {
         let s = &mut self.slots[r.slot as usize];
         s.flags = (s.flags & !STOPPING) | SUSPENDED | EXITED;
         self.sched.remove(r.slot);
-        trace!(
-            self,
-            EventKind::Suspend {
-                actor: r.id,
-                reason: reason.clone()
-            }
-        );
+        trace!(self, EventKind::Suspend { actor: r.id, reason: reason.clone() });
         self.notify_parent(r, reason, false, None);
     }
 
@@ -253,47 +198,20 @@ impl Core {
             (s.parent, s.incarnation)
         };
         let to = self.slot_ref(parent);
-        self.signal(
-            to,
-            r.id.0,
-            Signal::ChildEnded {
-                child: r,
-                incarnation,
-                reason,
-                failed,
-                msg,
-            },
-            MsgKind::ChildEnded,
-        );
+        let ended = Ended { child: r, incarnation, reason, failed, msg };
+        self.signal(to, r.id.0, Signal::ChildEnded(ended), MsgKind::ChildEnded);
     }
 
     /// Queues a notification for `to`, behind what `from` sent it before
     /// (SPEC rule 4).
     pub(crate) fn signal(&mut self, to: Ref, from: u64, signal: Signal, what: MsgKind) {
         let id = self.next_msg_id();
-        trace!(
-            self,
-            EventKind::Send {
-                msg: MsgId(id),
-                from: opt(from),
-                to: to.id,
-                what,
-                payload: None
-            }
-        );
+        trace!(self, EventKind::Send { msg: MsgId(id), from: opt(from), to: to.id, what, payload: None });
         self.stats.sent += 1;
         let cause = self.cause;
         match self.slots.get_mut(to.slot as usize) {
             Some(s) if s.id == to.id => {
-                self.pools.dyn_pool(s.pool).push_signal(
-                    s.queue,
-                    Box::new(SignalEnvelope {
-                        signal,
-                        id,
-                        from,
-                        cause,
-                    }),
-                );
+                self.pools.dyn_pool(s.pool).push_signal(s.queue, Box::new(SignalEnvelope { signal, id, from, cause }));
                 s.len += 1;
                 s.high_water = s.high_water.max(s.len);
                 self.stats.queued += 1;
@@ -330,13 +248,7 @@ impl Core {
             let _ = crate::panic::catch(self.quiet, move || drop(cell));
         }
         self.stats.stopped += 1;
-        trace!(
-            self,
-            EventKind::Stop {
-                actor: r.id,
-                reason: reason.clone()
-            }
-        );
+        trace!(self, EventKind::Stop { actor: r.id, reason: reason.clone() });
         self.fail_asks_of(r.id);
         self.on_terminated(r, &reason);
     }
@@ -345,21 +257,13 @@ impl Core {
 
     /// Phase 1 of a restart, for one child: `pre_restart` on the old
     /// incarnation (unless killed brutally), then its children stopped.
-    pub(crate) fn tear_down(
-        &mut self,
-        child: Ref,
-        reason: &StopReason,
-        msg: Option<u64>,
-        hooks: bool,
-    ) {
+    pub(crate) fn tear_down(&mut self, child: Ref, reason: &StopReason, msg: Option<u64>, hooks: bool) {
         if !self.alive(child) {
             return;
         }
         if self.slots[child.slot as usize].flags & EXITED == 0 {
             if hooks {
-                self.run_hook(child, "pre_restart", |c, core, r| {
-                    c.pre_restart(core, r, reason, msg)
-                });
+                self.run_hook(child, "pre_restart", |c, core, r| c.pre_restart(core, r, reason, msg));
             }
             self.slots[child.slot as usize].flags |= STOPPING;
             self.stop_children(child, hooks);
@@ -371,12 +275,7 @@ impl Core {
 
     /// Phase 2 of a restart: a new incarnation from `factory` takes the
     /// slot, keeping the address, the mailbox and the random stream.
-    pub(crate) fn reincarnate(
-        &mut self,
-        child: Ref,
-        factory: Rc<dyn Fn() -> Box<dyn Cell>>,
-        reason: &StopReason,
-    ) {
+    pub(crate) fn reincarnate(&mut self, child: Ref, factory: Rc<dyn Fn() -> Box<dyn Cell>>, reason: &StopReason) {
         if !self.alive(child) {
             return;
         }
@@ -391,14 +290,7 @@ impl Core {
             cell.take_rng(old.as_mut());
             let _ = crate::panic::catch(self.quiet, move || drop(old));
         }
-        trace!(
-            self,
-            EventKind::Restart {
-                actor: child.id,
-                from,
-                to
-            }
-        );
+        trace!(self, EventKind::Restart { actor: child.id, from, to });
         self.slots[child.slot as usize].flags &= !(SUSPENDED | EXITED);
         self.running.push(child.slot);
         let result = cell.post_restart(self, child, reason);
@@ -429,26 +321,10 @@ impl Core {
     }
 
     /// Phase 2 of a restart after a backoff delay.
-    pub(crate) fn restart_later(
-        &mut self,
-        sup: Ref,
-        children: Vec<Ref>,
-        reason: StopReason,
-        delay: u64,
-    ) {
+    pub(crate) fn restart_later(&mut self, sup: Ref, children: Vec<Ref>, reason: StopReason, delay: u64) {
         let at = self.clock.now.saturating_add(delay);
         let cause = self.cause;
-        self.clock.set(
-            at,
-            Timer {
-                kind: TimerKind::Restart {
-                    sup,
-                    children,
-                    reason,
-                },
-                cause,
-            },
-        );
+        self.clock.set(at, Timer { kind: TimerKind::Restart { sup, children, reason }, cause });
     }
 
     /// A backoff ended: start the children again.
@@ -474,12 +350,7 @@ impl Core {
         if self.system_stopped.is_some() {
             return;
         }
-        trace!(
-            self,
-            EventKind::SystemStop {
-                reason: reason.clone()
-            }
-        );
+        trace!(self, EventKind::SystemStop { reason: reason.clone() });
         self.system_stopped = Some(reason);
         let mut top = Vec::new();
         let mut s = self.top_last;
@@ -493,24 +364,10 @@ impl Core {
     }
 
     pub(crate) fn trace_deliver(&mut self, id: u64, me: Ref, from: u64, cause: u64) {
-        trace!(
-            self,
-            cause = cause,
-            EventKind::Deliver {
-                msg: MsgId(id),
-                actor: me.id,
-                from: opt(from)
-            }
-        );
+        trace!(self, cause = cause, EventKind::Deliver { msg: MsgId(id), actor: me.id, from: opt(from) });
     }
 
     pub(crate) fn trace_done(&mut self, me: Ref, id: u64) {
-        trace!(
-            self,
-            EventKind::Done {
-                actor: me.id,
-                msg: MsgId(id)
-            }
-        );
+        trace!(self, EventKind::Done { actor: me.id, msg: MsgId(id) });
     }
 }

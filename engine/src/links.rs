@@ -37,27 +37,12 @@ impl Core {
     pub(crate) fn monitor(&mut self, watcher: Ref, target: Ref) -> u64 {
         self.links.next_monitor += 1;
         let monitor = self.links.next_monitor;
-        trace!(
-            self,
-            EventKind::Monitor {
-                monitor,
-                watcher: watcher.id,
-                target: target.id
-            }
-        );
+        trace!(self, EventKind::Monitor { monitor, watcher: watcher.id, target: target.id });
         if self.alive(target) {
             self.links.monitors.insert(monitor, (watcher, target.id.0));
-            self.links
-                .by_target
-                .entry(target.id.0)
-                .or_default()
-                .push(monitor);
+            self.links.by_target.entry(target.id.0).or_default().push(monitor);
         } else {
-            let down = Down {
-                monitor,
-                actor: target.id,
-                reason: None,
-            };
+            let down = Down { monitor, actor: target.id, reason: None };
             self.signal(watcher, target.id.0, Signal::Down(down), MsgKind::Down);
         }
         monitor
@@ -87,18 +72,8 @@ impl Core {
             self.exit_signal(b, a, &StopReason::Failed("noproc".into()));
             return;
         }
-        let new = self
-            .links
-            .links
-            .entry(a.id.0)
-            .or_default()
-            .insert(b.id.0, b)
-            .is_none();
-        self.links
-            .links
-            .entry(b.id.0)
-            .or_default()
-            .insert(a.id.0, a);
+        let new = self.links.links.entry(a.id.0).or_default().insert(b.id.0, b).is_none();
+        self.links.links.entry(b.id.0).or_default().insert(a.id.0, a);
         if new {
             trace!(self, EventKind::Link { a: a.id, b: b.id });
         }
@@ -133,10 +108,7 @@ impl Core {
             return;
         }
         if self.slots[to.slot as usize].flags & TRAP_EXIT != 0 {
-            let exit = Exit {
-                from: from.id,
-                reason: reason.clone(),
-            };
+            let exit = Exit { from: from.id, reason: reason.clone() };
             self.signal(to, from.id.0, Signal::Exit(exit), MsgKind::Exit);
         } else if reason.is_abnormal() {
             self.end_actor(to, reason.clone(), false);
@@ -152,22 +124,12 @@ impl Core {
         if let Some(mons) = self.links.by_target.remove(&r.id.0) {
             for monitor in mons {
                 if let Some((watcher, _)) = self.links.monitors.remove(&monitor) {
-                    let down = Down {
-                        monitor,
-                        actor: r.id,
-                        reason: Some(reason.clone()),
-                    };
+                    let down = Down { monitor, actor: r.id, reason: Some(reason.clone()) };
                     self.signal(watcher, r.id.0, Signal::Down(down), MsgKind::Down);
                 }
             }
         }
-        let held: Vec<u64> = self
-            .links
-            .monitors
-            .iter()
-            .filter(|(_, (w, _))| w.id == r.id)
-            .map(|(&m, _)| m)
-            .collect();
+        let held: Vec<u64> = self.links.monitors.iter().filter(|(_, (w, _))| w.id == r.id).map(|(&m, _)| m).collect();
         for m in held {
             self.demonitor(m);
         }

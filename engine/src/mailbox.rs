@@ -28,15 +28,21 @@ pub(crate) struct Envelope<M> {
 pub(crate) enum Signal {
     /// To a supervisor: a child failed (and is suspended, its instance kept)
     /// or exited (its instance gone).
-    ChildEnded {
-        child: Ref,
-        incarnation: u32,
-        reason: StopReason,
-        failed: bool,
-        msg: Option<u64>,
-    },
+    ChildEnded(Ended),
     Down(Down),
     Exit(Exit),
+}
+
+/// A child's end, as its supervisor hears of it.
+pub(crate) struct Ended {
+    pub(crate) child: Ref,
+    /// The incarnation that ended: a later restart makes the report stale.
+    pub(crate) incarnation: u32,
+    pub(crate) reason: StopReason,
+    /// A failure with the instance kept (suspended), as opposed to an exit.
+    pub(crate) failed: bool,
+    /// The failing message, if any.
+    pub(crate) msg: Option<u64>,
 }
 
 pub(crate) struct SignalEnvelope {
@@ -128,9 +134,7 @@ impl Pools {
         let next = self.pools.len() as u32;
         let id = *self.by_type.entry(TypeId::of::<M>()).or_insert(next);
         if id == next {
-            self.pools.push(Box::new(Pool::<M> {
-                queues: Slab::new(),
-            }));
+            self.pools.push(Box::new(Pool::<M> { queues: Slab::new() }));
         }
         id
     }

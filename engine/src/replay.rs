@@ -123,10 +123,10 @@ pub fn replay<R: BufRead + 'static>(
     setup: impl FnOnce(&mut System),
 ) -> Result<ReplayReport, ReplayError> {
     let header = reader.header().clone();
-    let comparer = Comparer::new(Box::new(reader.into_events()));
+    let comparer = Comparer::new(Box::new(reader.into_numbered_events()));
     let mut sys = System::replaying(config_of(&header), comparer);
     let ran = crate::panic::catch(true, || setup(&mut sys));
-    let events = sys.events_recorded();
+    let recorded = sys.events_recorded();
     let Some(mut cmp) = sys.core.trace.compare.take() else {
         return Err(ReplayError::Setup("the comparer went missing".into()));
     };
@@ -143,17 +143,11 @@ pub fn replay<R: BufRead + 'static>(
             return Err(ReplayError::Trace(e));
         }
     }
-    Ok(ReplayReport {
-        header,
-        events,
-        divergence: cmp.divergence,
-    })
+    let events = cmp.divergence.as_ref().map_or(recorded, |d| d.index);
+    Ok(ReplayReport { header, events, divergence: cmp.divergence })
 }
 
 /// [`replay`] from a file.
-pub fn replay_file(
-    path: impl AsRef<Path>,
-    setup: impl FnOnce(&mut System),
-) -> Result<ReplayReport, ReplayError> {
+pub fn replay_file(path: impl AsRef<Path>, setup: impl FnOnce(&mut System)) -> Result<ReplayReport, ReplayError> {
     replay(TraceReader::open(path)?, setup)
 }

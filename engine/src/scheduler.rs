@@ -43,6 +43,8 @@ pub(crate) struct Fifo {
     /// Per slot: the epoch of its valid heap entry, or NONE if not runnable.
     state: Vec<u32>,
     epoch: Vec<u32>,
+    /// Runnable slots (the heap may also hold stale entries).
+    count: usize,
 }
 
 fn grow<T: Copy>(v: &mut Vec<T>, slot: u32, fill: T) {
@@ -55,15 +57,10 @@ fn grow<T: Copy>(v: &mut Vec<T>, slot: u32, fill: T) {
 impl Scheduler {
     pub(crate) fn new(strategy: Strategy, rng: &mut ChaCha8Rng) -> Self {
         match strategy {
-            Strategy::Random => Scheduler::Random(RandomSet {
-                runnable: Vec::new(),
-                pos: Vec::new(),
-            }),
-            Strategy::Fifo => Scheduler::Fifo(Fifo {
-                heap: BinaryHeap::new(),
-                state: Vec::new(),
-                epoch: Vec::new(),
-            }),
+            Strategy::Random => Scheduler::Random(RandomSet { runnable: Vec::new(), pos: Vec::new() }),
+            Strategy::Fifo => {
+                Scheduler::Fifo(Fifo { heap: BinaryHeap::new(), state: Vec::new(), epoch: Vec::new(), count: 0 })
+            }
             Strategy::Pct { depth, steps } => {
                 let mut points = BTreeSet::new();
                 let wanted = (depth.saturating_sub(1) as u64).min(steps);
@@ -72,12 +69,7 @@ impl Scheduler {
                 }
                 let mut change_points: Vec<u64> = points.into_iter().collect();
                 change_points.reverse();
-                Scheduler::Pct(Pct {
-                    prio: Vec::new(),
-                    runnable: BTreeSet::new(),
-                    change_points,
-                    lowered: 0,
-                })
+                Scheduler::Pct(Pct { prio: Vec::new(), runnable: BTreeSet::new(), change_points, lowered: 0 })
             }
         }
     }
@@ -118,6 +110,7 @@ impl Scheduler {
                 if f.state[slot as usize] == NONE {
                     let e = f.epoch[slot as usize];
                     f.state[slot as usize] = e;
+                    f.count += 1;
                     f.heap.push(Reverse((head, slot, e)));
                 }
             }
@@ -149,6 +142,7 @@ impl Scheduler {
                 if let Some(s) = f.state.get_mut(slot as usize) {
                     if *s != NONE {
                         *s = NONE;
+                        f.count -= 1;
                         f.epoch[slot as usize] = f.epoch[slot as usize].wrapping_add(1);
                     }
                 }
@@ -209,12 +203,12 @@ impl Scheduler {
         }
     }
 
-    /// How many actors are runnable now (an upper bound for `fifo`).
+    /// How many actors are runnable now.
     pub(crate) fn runnable_len(&self) -> usize {
         match self {
             Scheduler::Random(r) => r.runnable.len(),
             Scheduler::Pct(p) => p.runnable.len(),
-            Scheduler::Fifo(f) => f.heap.len(),
+            Scheduler::Fifo(f) => f.count,
         }
     }
 }

@@ -39,7 +39,7 @@ use serde::{Deserialize, Serialize};
 use crate::actor::Actor;
 use crate::address::{ActorId, Addr, Ref};
 use crate::cell::{ActorBox, Cell, Outcome};
-use crate::mailbox::{Item, Pools, Signal};
+use crate::mailbox::{Ended, Item, Pools, Signal};
 use crate::rng;
 use crate::system::{trace, Core};
 use crate::trace::{EventKind, StopReason};
@@ -130,10 +130,7 @@ impl Backoff {
     /// assert_eq!(b.delay(10, 0.999), 29);
     /// ```
     pub fn delay(&self, n: u32, u: f64) -> u64 {
-        let base = self
-            .min
-            .saturating_mul(1u64.checked_shl(n.min(63)).unwrap_or(u64::MAX))
-            .min(self.max);
+        let base = self.min.saturating_mul(1u64.checked_shl(n.min(63)).unwrap_or(u64::MAX)).min(self.max);
         let factor = 1.0 + u.clamp(0.0, 1.0) * self.random_factor.max(0.0);
         (base as f64 * factor).floor() as u64
     }
@@ -161,13 +158,7 @@ impl SupervisorSpec {
     /// A spec with this strategy and Erlang's defaults: intensity 1 in 5
     /// ticks, no backoff, always restart.
     pub fn new(strategy: Strategy) -> Self {
-        SupervisorSpec {
-            strategy,
-            intensity: 1,
-            period: 5,
-            backoff: None,
-            decider: Rc::new(|_| Directive::Restart),
-        }
+        SupervisorSpec { strategy, intensity: 1, period: 5, backoff: None, decider: Rc::new(|_| Directive::Restart) }
     }
 
     /// Sets the restart intensity: at most `intensity` restarts in `period` ticks.
@@ -229,9 +220,7 @@ impl ChildSpec {
             name: name.into(),
             restart: RestartType::Permanent,
             shutdown: Shutdown::Infinity,
-            factory: Rc::new(move || {
-                Box::new(ActorBox::new(factory(), CompactString::default())) as Box<dyn Cell>
-            }),
+            factory: Rc::new(move || Box::new(ActorBox::new(factory(), CompactString::default())) as Box<dyn Cell>),
             new_queue: queue_for::<A::Msg>,
             type_name: crate::system::short_type::<A>(),
         }
@@ -239,19 +228,13 @@ impl ChildSpec {
 
     /// A child that is itself a supervisor; `children` builds its child
     /// specs anew for each incarnation.
-    pub fn supervisor(
-        name: &str,
-        spec: SupervisorSpec,
-        children: impl Fn() -> Vec<ChildSpec> + 'static,
-    ) -> Self {
+    pub fn supervisor(name: &str, spec: SupervisorSpec, children: impl Fn() -> Vec<ChildSpec> + 'static) -> Self {
         let children: Rc<dyn Fn() -> Vec<ChildSpec>> = Rc::new(children);
         ChildSpec {
             name: name.into(),
             restart: RestartType::Permanent,
             shutdown: Shutdown::Infinity,
-            factory: Rc::new(move || {
-                Box::new(SupervisorCell::new(spec.clone(), children.clone())) as Box<dyn Cell>
-            }),
+            factory: Rc::new(move || Box::new(SupervisorCell::new(spec.clone(), children.clone())) as Box<dyn Cell>),
             new_queue: queue_for::<SupervisorMsg>,
             type_name: "Supervisor",
         }
@@ -326,16 +309,8 @@ impl SupervisorCell {
     }
 
     /// A child failed or exited: decide, then act.
-    fn child_ended(
-        &mut self,
-        core: &mut Core,
-        me: Ref,
-        child: Ref,
-        incarnation: u32,
-        reason: StopReason,
-        failed: bool,
-        msg: Option<u64>,
-    ) {
+    fn child_ended(&mut self, core: &mut Core, me: Ref, ended: Ended) {
+        let Ended { child, incarnation, reason, failed, msg } = ended;
         let Some(idx) = self.children.iter().position(|c| c.child == child) else {
             return;
         };
@@ -356,35 +331,18 @@ impl SupervisorCell {
                 _ => Directive::Stop,
             }
         };
-        trace!(
-            core,
-            EventKind::Decision {
-                supervisor: me.id,
-                child: child.id,
-                directive,
-                reason: reason.clone()
-            }
-        );
+        trace!(core, EventKind::Decision { supervisor: me.id, child: child.id, directive, reason: reason.clone() });
         match directive {
             Directive::Resume => core.resume(child),
             Directive::Stop => self.remove(core, idx, reason),
-            Directive::Restart if restart == RestartType::Temporary => {
-                self.remove(core, idx, reason)
-            }
+            Directive::Restart if restart == RestartType::Temporary => self.remove(core, idx, reason),
             Directive::Restart => self.restart(core, me, idx, reason, msg),
             Directive::Escalate => {
                 let why = match &reason {
                     StopReason::Failed(why) => why.clone(),
                     other => other.to_string(),
                 };
-                trace!(
-                    core,
-                    EventKind::Escalate {
-                        supervisor: me.id,
-                        child: child.id,
-                        reason: why.clone()
-                    }
-                );
+                trace!(core, EventKind::Escalate { supervisor: me.id, child: child.id, reason: why.clone() });
                 if core.is_supervised(me.slot) {
                     core.fail(me, why, None, 0, true);
                 } else {
@@ -397,21 +355,10 @@ impl SupervisorCell {
     /// Stops child `idx` for good and forgets it.
     fn remove(&mut self, core: &mut Core, idx: usize, reason: StopReason) {
         let entry = self.children.remove(idx);
-        core.terminate(
-            entry.child,
-            reason,
-            entry.spec.shutdown != Shutdown::BrutalKill,
-        );
+        core.terminate(entry.child, reason, entry.spec.shutdown != Shutdown::BrutalKill);
     }
 
-    fn restart(
-        &mut self,
-        core: &mut Core,
-        me: Ref,
-        idx: usize,
-        reason: StopReason,
-        msg: Option<u64>,
-    ) {
+    fn restart(&mut self, core: &mut Core, me: Ref, idx: usize, reason: StopReason, msg: Option<u64>) {
         let now = core.clock.now;
         while let Some(&t) = self.restarts.front() {
             if now.saturating_sub(t) >= self.spec.period {
@@ -453,19 +400,10 @@ impl SupervisorCell {
             if i == idx {
                 core.tear_down(e.child, &reason, msg, true);
             } else if e.spec.restart == RestartType::Temporary {
-                core.terminate(
-                    e.child,
-                    StopReason::Shutdown,
-                    e.spec.shutdown != Shutdown::BrutalKill,
-                );
+                core.terminate(e.child, StopReason::Shutdown, e.spec.shutdown != Shutdown::BrutalKill);
                 continue;
             } else {
-                core.tear_down(
-                    e.child,
-                    &reason,
-                    None,
-                    e.spec.shutdown != Shutdown::BrutalKill,
-                );
+                core.tear_down(e.child, &reason, None, e.spec.shutdown != Shutdown::BrutalKill);
             }
             keep.push(e.child);
         }
@@ -475,16 +413,11 @@ impl SupervisorCell {
         let delay = match self.spec.backoff {
             None => 0,
             Some(b) => {
-                if self
-                    .last_restart
-                    .is_some_and(|t| now.saturating_sub(t) >= b.reset_after)
-                {
+                if self.last_restart.is_some_and(|t| now.saturating_sub(t) >= b.reset_after) {
                     self.backoff_n = 0;
                 }
                 let seed = core.config.seed;
-                let rng = self
-                    .rng
-                    .get_or_insert_with(|| Box::new(rng::stream(seed, rng::ACTORS + me.id.0)));
+                let rng = self.rng.get_or_insert_with(|| Box::new(rng::stream(seed, rng::ACTORS + me.id.0)));
                 let u: f64 = rng.random();
                 let d = b.delay(self.backoff_n, u);
                 self.backoff_n = self.backoff_n.saturating_add(1);
@@ -512,11 +445,7 @@ impl SupervisorCell {
     /// Stops every child, youngest first, for good.
     fn stop_all(&mut self, core: &mut Core) {
         while let Some(e) = self.children.pop() {
-            core.terminate(
-                e.child,
-                StopReason::Shutdown,
-                e.spec.shutdown != Shutdown::BrutalKill,
-            );
+            core.terminate(e.child, StopReason::Shutdown, e.spec.shutdown != Shutdown::BrutalKill);
         }
     }
 
@@ -557,15 +486,11 @@ impl Core {
 
     /// The live child of `sup` called `name`, if its messages are `M`s.
     pub(crate) fn child_addr<M: 'static>(&self, sup: Ref, name: &str) -> Option<Addr<M>> {
-        let s = self
-            .slots
-            .get(sup.slot as usize)
-            .filter(|s| s.id == sup.id)?;
+        let s = self.slots.get(sup.slot as usize).filter(|s| s.id == sup.id)?;
         let cell = s.cell.as_ref()?.as_any().downcast_ref::<SupervisorCell>()?;
         let child = cell.children.iter().find(|e| e.spec.name == name)?.child;
         let pool = self.pools.lookup::<M>()?;
-        (self.alive(child) && self.slots[child.slot as usize].pool == pool)
-            .then(|| Addr::new(child))
+        (self.alive(child) && self.slots[child.slot as usize].pool == pool).then(|| Addr::new(child))
     }
 
     /// The live children of `sup`, in start order.
@@ -573,17 +498,10 @@ impl Core {
         let Some(s) = self.slots.get(sup.slot as usize).filter(|s| s.id == sup.id) else {
             return Vec::new();
         };
-        let Some(cell) = s
-            .cell
-            .as_ref()
-            .and_then(|c| c.as_any().downcast_ref::<SupervisorCell>())
-        else {
+        let Some(cell) = s.cell.as_ref().and_then(|c| c.as_any().downcast_ref::<SupervisorCell>()) else {
             return Vec::new();
         };
-        cell.children
-            .iter()
-            .map(|e| (e.spec.name.to_string(), e.child.id))
-            .collect()
+        cell.children.iter().map(|e| (e.spec.name.to_string(), e.child.id)).collect()
     }
 }
 
@@ -606,15 +524,8 @@ impl Cell for SupervisorCell {
                 Outcome::Stop
             }
             Item::Signal(s) => {
-                if let Signal::ChildEnded {
-                    child,
-                    incarnation,
-                    reason,
-                    failed,
-                    msg,
-                } = s.signal
-                {
-                    self.child_ended(core, me, child, incarnation, reason, failed, msg);
+                if let Signal::ChildEnded(ended) = s.signal {
+                    self.child_ended(core, me, ended);
                 }
                 core.trace_done(me, id);
                 Outcome::Handled
@@ -641,12 +552,7 @@ impl Cell for SupervisorCell {
         Ok(())
     }
 
-    fn post_restart(
-        &mut self,
-        core: &mut Core,
-        me: Ref,
-        _reason: &StopReason,
-    ) -> Result<(), String> {
+    fn post_restart(&mut self, core: &mut Core, me: Ref, _reason: &StopReason) -> Result<(), String> {
         self.start_children(core, me);
         Ok(())
     }

@@ -94,19 +94,13 @@ pub struct System {
 impl System {
     /// A new system; the trace (if on) is kept in memory.
     pub fn new(config: Config) -> Self {
-        System {
-            core: Core::new(config, true),
-        }
+        System { core: Core::new(config, true) }
     }
 
     /// A new system that streams its trace as JSON Lines to `out` (header
     /// now, each event as it happens, the footer at [`System::finish`] or
     /// drop), and keeps it in memory too if `keep_in_memory`.
-    pub fn with_trace_writer(
-        config: Config,
-        out: impl Write + 'static,
-        keep_in_memory: bool,
-    ) -> Self {
+    pub fn with_trace_writer(config: Config, out: impl Write + 'static, keep_in_memory: bool) -> Self {
         let mut core = Core::new(config, keep_in_memory);
         if core.trace.on {
             let header = core.header();
@@ -148,18 +142,13 @@ impl System {
     ) -> Addr<SupervisorMsg> {
         let child = ChildSpec::supervisor(name, spec, children);
         let queue = (child.new_queue)(&mut self.core.pools);
-        Addr::new(
-            self.core
-                .spawn_cell(NIL, name, child.type_name, queue, (child.factory)(), 0),
-        )
+        Addr::new(self.core.spawn_cell(NIL, name, child.type_name, queue, (child.factory)(), 0))
     }
 
     /// Starts a child under supervisor `sup` at run time (one-for-one
     /// semantics apply to it). Returns its id, or `None` if `sup` is gone.
     pub fn start_child(&mut self, sup: Addr<SupervisorMsg>, spec: ChildSpec) -> Option<ActorId> {
-        self.core
-            .with_supervisor(sup.r, |s, core| s.start_child(core, sup.r, spec))
-            .map(|r| r.id)
+        self.core.with_supervisor(sup.r, |s, core| s.start_child(core, sup.r, spec)).map(|r| r.id)
     }
 
     /// The live child of supervisor `sup` called `name`, if its messages are `M`s.
@@ -174,16 +163,13 @@ impl System {
 
     /// `addr`'s incarnation number (0, then one more at each restart), if alive.
     pub fn incarnation<M>(&self, addr: Addr<M>) -> Option<u32> {
-        self.core
-            .alive(addr.r)
-            .then(|| self.core.incarnation(addr.r.slot))
+        self.core.alive(addr.r).then(|| self.core.incarnation(addr.r.slot))
     }
 
     /// Returns true if and only if `addr` is suspended: failed or exited
     /// and waiting for its supervisor, or in a restart backoff.
     pub fn is_suspended<M>(&self, addr: Addr<M>) -> bool {
-        self.core.alive(addr.r)
-            && self.core.slots[addr.r.slot as usize].flags & crate::kernel::SUSPENDED != 0
+        self.core.alive(addr.r) && self.core.slots[addr.r.slot as usize].flags & crate::kernel::SUSPENDED != 0
     }
 
     /// `watcher` monitors `target` (see [`Context::monitor`](crate::Context::monitor)).
@@ -235,10 +221,7 @@ impl System {
         let ask = self.core.start_ask(to, make, timeout, Asker::External, 0);
         loop {
             if let Some(answer) = self.core.asks.external.remove(&ask) {
-                return answer.map(|b| {
-                    *b.downcast::<R>()
-                        .expect("engine invariant: a reply has its ReplyTo's type")
-                });
+                return answer.map(|b| *b.downcast::<R>().expect("engine invariant: a reply has its ReplyTo's type"));
             }
             let err = match self.step() {
                 Step::Delivered(_) | Step::Advanced(_) => continue,
@@ -264,11 +247,7 @@ impl System {
             return Step::Stopped;
         }
         if core.step >= core.config.max_steps {
-            return if core.has_work() {
-                Step::StepLimit
-            } else {
-                Step::Idle
-            };
+            return if core.has_work() { Step::StepLimit } else { Step::Idle };
         }
         match core.sched.pick(&mut core.sched_rng, core.step + 1) {
             Some(slot) => {
@@ -334,13 +313,7 @@ impl System {
             }
             match self.step() {
                 Step::Delivered(_) | Step::Advanced(_) => {}
-                Step::Idle => {
-                    return if done(self) {
-                        RunOutcome::Reached
-                    } else {
-                        RunOutcome::Idle
-                    }
-                }
+                Step::Idle => return if done(self) { RunOutcome::Reached } else { RunOutcome::Idle },
                 Step::StepLimit => return RunOutcome::StepLimit,
                 Step::Halted => return RunOutcome::Halted,
                 Step::Stopped => return RunOutcome::SystemStopped,
@@ -380,11 +353,7 @@ impl System {
 
     /// How many messages wait in `addr`'s mailbox (`None` if it stopped).
     pub fn mailbox_len<M>(&self, addr: Addr<M>) -> Option<usize> {
-        let s = self
-            .core
-            .slots
-            .get(addr.r.slot as usize)
-            .filter(|s| s.id == addr.r.id)?;
+        let s = self.core.slots.get(addr.r.slot as usize).filter(|s| s.id == addr.r.id)?;
         Some(s.len as usize)
     }
 
@@ -396,15 +365,9 @@ impl System {
     /// Looks at an actor's state, for tests and invariants: `f` gets the
     /// actor if `addr` is alive and is an `A`.
     pub fn state<A: Actor, T>(&self, addr: Addr<A::Msg>, f: impl FnOnce(&A) -> T) -> Option<T> {
-        let s = self
-            .core
-            .slots
-            .get(addr.r.slot as usize)
-            .filter(|s| s.id == addr.r.id)?;
+        let s = self.core.slots.get(addr.r.slot as usize).filter(|s| s.id == addr.r.id)?;
         let cell = s.cell.as_ref()?;
-        cell.as_any()
-            .downcast_ref::<ActorBox<A>>()
-            .map(|b| f(&b.state))
+        cell.as_any().downcast_ref::<ActorBox<A>>().map(|b| f(&b.state))
     }
 
     /// The events recorded in memory so far (empty if tracing is off or

@@ -27,8 +27,7 @@ use std::io::Write;
 
 pub use event::{AskOutcome, DeadLetterReason, Event, EventKind, MsgKind, StopReason};
 pub use file::{
-    read_trace, Trace, TraceError, TraceErrorKind, TraceFooter, TraceHeader, TraceReader,
-    FORMAT_NAME, FORMAT_VERSION,
+    read_trace, Trace, TraceError, TraceErrorKind, TraceFooter, TraceHeader, TraceReader, FORMAT_NAME, FORMAT_VERSION,
 };
 
 use crate::config::TraceLevel;
@@ -88,16 +87,8 @@ pub struct Divergence {
 
 impl std::fmt::Display for Divergence {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let step = self
-            .expected
-            .as_ref()
-            .or(self.actual.as_ref())
-            .map_or(0, |e| e.step);
-        writeln!(
-            f,
-            "first difference at step {step} (event {}, trace line {}):",
-            self.index, self.line
-        )?;
+        let step = self.expected.as_ref().or(self.actual.as_ref()).map_or(0, |e| e.step);
+        writeln!(f, "first difference at step {step} (event {}, trace line {}):", self.index, self.line)?;
         match &self.expected {
             Some(e) => writeln!(f, "  expected: {e}")?,
             None => writeln!(f, "  expected: the end of the run")?,
@@ -111,19 +102,27 @@ impl std::fmt::Display for Divergence {
 
 /// Compares the events of a re-run with the events of a trace, one by one.
 pub(crate) struct Comparer {
-    expected: Box<dyn Iterator<Item = Result<Event, TraceError>>>,
+    expected: Box<dyn Iterator<Item = Result<(u64, Event), TraceError>>>,
     index: u64,
+    /// The line of the last expected event read (the header is line 1).
+    line: u64,
     pub(crate) divergence: Option<Divergence>,
     pub(crate) read_error: Option<TraceError>,
 }
 
 impl Comparer {
-    pub(crate) fn new(expected: Box<dyn Iterator<Item = Result<Event, TraceError>>>) -> Self {
-        Comparer {
-            expected,
-            index: 0,
-            divergence: None,
-            read_error: None,
+    pub(crate) fn new(expected: Box<dyn Iterator<Item = Result<(u64, Event), TraceError>>>) -> Self {
+        Comparer { expected, index: 0, line: 1, divergence: None, read_error: None }
+    }
+
+    /// The next expected event, with its line.
+    fn next(&mut self) -> Option<Result<Event, TraceError>> {
+        match self.expected.next()? {
+            Ok((line, e)) => {
+                self.line = line;
+                Some(Ok(e))
+            }
+            Err(e) => Some(Err(e)),
         }
     }
 
@@ -132,18 +131,14 @@ impl Comparer {
         if self.divergence.is_some() || self.read_error.is_some() {
             return true;
         }
-        let line = self.index + 2;
-        let result = match self.expected.next() {
+        let result = match self.next() {
             Some(Ok(e)) if &e == actual => None,
-            Some(Ok(e)) => Some(Divergence {
-                index: self.index,
-                line,
-                expected: Some(e),
-                actual: Some(actual.clone()),
-            }),
+            Some(Ok(e)) => {
+                Some(Divergence { index: self.index, line: self.line, expected: Some(e), actual: Some(actual.clone()) })
+            }
             None => Some(Divergence {
                 index: self.index,
-                line,
+                line: self.line + 1,
                 expected: None,
                 actual: Some(actual.clone()),
             }),
@@ -167,15 +162,11 @@ impl Comparer {
         if self.divergence.is_some() || self.read_error.is_some() {
             return;
         }
-        match self.expected.next() {
+        match self.next() {
             None => {}
             Some(Ok(e)) => {
-                self.divergence = Some(Divergence {
-                    index: self.index,
-                    line: self.index + 2,
-                    expected: Some(e),
-                    actual: None,
-                })
+                self.divergence =
+                    Some(Divergence { index: self.index, line: self.line, expected: Some(e), actual: None })
             }
             Some(Err(e)) => self.read_error = Some(e),
         }
@@ -240,10 +231,7 @@ impl Tracer {
     }
 
     pub(crate) fn footer(&self) -> TraceFooter {
-        TraceFooter {
-            events: self.count,
-            hash: format_hash(self.hash()),
-        }
+        TraceFooter { events: self.count, hash: format_hash(self.hash()) }
     }
 
     /// Writes the footer and flushes; returns the first write error, if any.

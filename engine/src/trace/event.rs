@@ -395,25 +395,14 @@ impl Event {
         d.u64(self.time);
         d.u64(self.cause.map_or(u64::MAX, |c| c));
         match &self.kind {
-            EventKind::Spawn {
-                actor,
-                parent,
-                name,
-                type_name,
-            } => {
+            EventKind::Spawn { actor, parent, name, type_name } => {
                 d.u64(1);
                 d.u64(actor.0);
                 opt_id(d, *parent);
                 d.str(name);
                 d.str(type_name);
             }
-            EventKind::Send {
-                msg,
-                from,
-                to,
-                what,
-                payload,
-            } => {
+            EventKind::Send { msg, from, to, what, payload } => {
                 d.u64(2);
                 d.u64(msg.0);
                 opt_id(d, *from);
@@ -448,13 +437,7 @@ impl Event {
                 d.u64(7);
                 d.u64(*timer);
             }
-            EventKind::Ask {
-                ask,
-                from,
-                to,
-                msg,
-                deadline,
-            } => {
+            EventKind::Ask { ask, from, to, msg, deadline } => {
                 d.u64(8);
                 d.u64(*ask);
                 opt_id(d, *from);
@@ -497,12 +480,7 @@ impl Event {
                 d.u64(actor.0);
                 reason.digest(d);
             }
-            EventKind::Decision {
-                supervisor,
-                child,
-                directive,
-                reason,
-            } => {
+            EventKind::Decision { supervisor, child, directive, reason } => {
                 d.u64(15);
                 d.u64(supervisor.0);
                 d.u64(child.0);
@@ -515,21 +493,13 @@ impl Event {
                 d.u64(u64::from(*from));
                 d.u64(u64::from(*to));
             }
-            EventKind::IntensityExceeded {
-                supervisor,
-                restarts,
-                period,
-            } => {
+            EventKind::IntensityExceeded { supervisor, restarts, period } => {
                 d.u64(17);
                 d.u64(supervisor.0);
                 d.u64(u64::from(*restarts));
                 d.u64(*period);
             }
-            EventKind::Escalate {
-                supervisor,
-                child,
-                reason,
-            } => {
+            EventKind::Escalate { supervisor, child, reason } => {
                 d.u64(18);
                 d.u64(supervisor.0);
                 d.u64(child.0);
@@ -539,11 +509,7 @@ impl Event {
                 d.u64(19);
                 d.str(reason);
             }
-            EventKind::Monitor {
-                monitor,
-                watcher,
-                target,
-            } => {
+            EventKind::Monitor { monitor, watcher, target } => {
                 d.u64(20);
                 d.u64(*monitor);
                 d.u64(watcher.0);
@@ -554,12 +520,7 @@ impl Event {
                 d.u64(a.0);
                 d.u64(b.0);
             }
-            EventKind::DeadLetter {
-                msg,
-                from,
-                to,
-                reason,
-            } => {
+            EventKind::DeadLetter { msg, from, to, reason } => {
                 d.u64(13);
                 d.u64(msg.0);
                 opt_id(d, *from);

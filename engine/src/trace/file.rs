@@ -189,14 +189,10 @@ impl TraceWriter {
     pub(crate) fn finish(&mut self, footer: &TraceFooter) -> Option<io::Error> {
         if !self.finished {
             self.finished = true;
-            self.line(&FooterLine {
-                end: footer.clone(),
-            });
+            self.line(&FooterLine { end: footer.clone() });
             self.flush();
         }
-        self.error
-            .as_ref()
-            .map(|e| io::Error::new(e.kind(), e.to_string()))
+        self.error.as_ref().map(|e| io::Error::new(e.kind(), e.to_string()))
     }
 }
 
@@ -247,15 +243,8 @@ pub fn read_trace(path: impl AsRef<Path>) -> Result<Trace, TraceError> {
     while let Some(ev) = r.next_event()? {
         events.push(ev);
     }
-    let footer = r
-        .footer
-        .clone()
-        .ok_or_else(|| r.error(TraceErrorKind::Truncated))?;
-    Ok(Trace {
-        header: r.header,
-        events,
-        footer,
-    })
+    let footer = r.footer.clone().ok_or_else(|| r.error(TraceErrorKind::Truncated))?;
+    Ok(Trace { header: r.header, events, footer })
 }
 
 impl TraceReader<BufReader<File>> {
@@ -263,11 +252,7 @@ impl TraceReader<BufReader<File>> {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, TraceError> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        let io_err = |e: io::Error| TraceError {
-            file: name.clone(),
-            line: 0,
-            kind: TraceErrorKind::Io(e.to_string()),
-        };
+        let io_err = |e: io::Error| TraceError { file: name.clone(), line: 0, kind: TraceErrorKind::Io(e.to_string()) };
         let meta = std::fs::metadata(path).map_err(io_err)?;
         if meta.is_dir() {
             return Err(io_err(io::Error::other("it is a directory, not a file")));
@@ -304,30 +289,22 @@ impl<R: BufRead> TraceReader<R> {
         if !r.read_line()? {
             return Err(r.error(TraceErrorKind::Empty));
         }
-        let v: serde_json::Value = serde_json::from_str(&r.buf)
-            .map_err(|e| r.error(TraceErrorKind::NotATrace(format!("not JSON: {e}"))))?;
+        let v: serde_json::Value =
+            serde_json::from_str(&r.buf).map_err(|e| r.error(TraceErrorKind::NotATrace(format!("not JSON: {e}"))))?;
         match v.get("format").and_then(|f| f.as_str()) {
             Some(FORMAT_NAME) => {}
-            Some(other) => {
-                return Err(r.error(TraceErrorKind::NotATrace(format!("format is \"{other}\""))))
-            }
+            Some(other) => return Err(r.error(TraceErrorKind::NotATrace(format!("format is \"{other}\"")))),
             None => return Err(r.error(TraceErrorKind::NotATrace("no \"format\" field".into()))),
         }
         match v.get("version").and_then(|f| f.as_u64()) {
             Some(n) if n > u64::from(FORMAT_VERSION) => {
-                return Err(r.error(TraceErrorKind::FutureVersion {
-                    found: u32::try_from(n).unwrap_or(u32::MAX),
-                }))
+                return Err(r.error(TraceErrorKind::FutureVersion { found: u32::try_from(n).unwrap_or(u32::MAX) }))
             }
             Some(_) => {}
-            None => {
-                return Err(r.error(TraceErrorKind::NotATrace(
-                    "no numeric \"version\" field".into(),
-                )))
-            }
+            None => return Err(r.error(TraceErrorKind::NotATrace("no numeric \"version\" field".into()))),
         }
-        r.header = serde_json::from_value(v)
-            .map_err(|e| r.error(TraceErrorKind::NotATrace(format!("bad header: {e}"))))?;
+        r.header =
+            serde_json::from_value(v).map_err(|e| r.error(TraceErrorKind::NotATrace(format!("bad header: {e}"))))?;
         Ok(r)
     }
 
@@ -347,11 +324,7 @@ impl<R: BufRead> TraceReader<R> {
     }
 
     fn error(&self, kind: TraceErrorKind) -> TraceError {
-        TraceError {
-            file: self.file.clone(),
-            line: self.line_no.max(1),
-            kind,
-        }
+        TraceError { file: self.file.clone(), line: self.line_no.max(1), kind }
     }
 
     /// Reads the next non-empty line into `buf`; false at the end of input.
@@ -364,11 +337,7 @@ impl<R: BufRead> TraceReader<R> {
                 } else {
                     TraceErrorKind::Io(e.to_string())
                 };
-                TraceError {
-                    file: self.file.clone(),
-                    line: self.line_no + 1,
-                    kind,
-                }
+                TraceError { file: self.file.clone(), line: self.line_no + 1, kind }
             })?;
             if n == 0 {
                 return Ok(false);
@@ -397,17 +366,11 @@ impl<R: BufRead> TraceReader<R> {
                 .map_err(|e| self.error(TraceErrorKind::BadLine(format!("bad end line: {e}"))))?;
             self.done = true;
             if f.end.events != self.read {
-                return Err(self.error(TraceErrorKind::CountMismatch {
-                    footer: f.end.events,
-                    read: self.read,
-                }));
+                return Err(self.error(TraceErrorKind::CountMismatch { footer: f.end.events, read: self.read }));
             }
             let computed = super::format_hash(self.digest.value());
             if f.end.hash != computed {
-                return Err(self.error(TraceErrorKind::HashMismatch {
-                    footer: f.end.hash,
-                    computed,
-                }));
+                return Err(self.error(TraceErrorKind::HashMismatch { footer: f.end.hash, computed }));
             }
             self.footer = Some(f.end);
             if self.read_line()? {
@@ -415,8 +378,8 @@ impl<R: BufRead> TraceReader<R> {
             }
             return Ok(None);
         }
-        let ev: Event = serde_json::from_str(&self.buf)
-            .map_err(|e| self.error(TraceErrorKind::BadLine(e.to_string())))?;
+        let ev: Event =
+            serde_json::from_str(&self.buf).map_err(|e| self.error(TraceErrorKind::BadLine(e.to_string())))?;
         ev.digest(&mut self.digest);
         self.read += 1;
         Ok(Some(ev))
@@ -424,14 +387,19 @@ impl<R: BufRead> TraceReader<R> {
 
     /// The events as an iterator; it ends after the footer or at the first
     /// error, which it yields.
-    pub fn into_events(mut self) -> impl Iterator<Item = Result<Event, TraceError>> {
+    pub fn into_events(self) -> impl Iterator<Item = Result<Event, TraceError>> {
+        self.into_numbered_events().map(|r| r.map(|(_, e)| e))
+    }
+
+    /// The events with the line each is on.
+    pub(crate) fn into_numbered_events(mut self) -> impl Iterator<Item = Result<(u64, Event), TraceError>> {
         let mut failed = false;
         std::iter::from_fn(move || {
             if failed {
                 return None;
             }
             match self.next_event() {
-                Ok(Some(e)) => Some(Ok(e)),
+                Ok(Some(e)) => Some(Ok((self.line_no, e))),
                 Ok(None) => None,
                 Err(e) => {
                     failed = true;
