@@ -27,14 +27,8 @@ fn io_err(e: std::io::Error) -> CliError {
 
 fn find_scenario(name: &str) -> Result<&'static dyn Scenario, CliError> {
     rehearsal_scenarios::find(name).ok_or_else(|| {
-        let names: Vec<&str> = rehearsal_scenarios::all()
-            .iter()
-            .map(|s| s.name())
-            .collect();
-        CliError::bad_input(format!(
-            "unknown scenario `{name}`; the scenarios are: {}",
-            names.join(", ")
-        ))
+        let names: Vec<&str> = rehearsal_scenarios::all().iter().map(|s| s.name()).collect();
+        CliError::bad_input(format!("unknown scenario `{name}`; the scenarios are: {}", names.join(", ")))
     })
 }
 
@@ -51,18 +45,9 @@ fn list(out: Out<'_>) -> Result<u8, CliError> {
 
 fn run(args: RunArgs, out: Out<'_>) -> Result<u8, CliError> {
     let scenario = find_scenario(&args.scenario)?;
-    let given: Vec<(&str, &str)> = args
-        .params
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let params =
-        Params::resolve(scenario, &given).map_err(|e| CliError::bad_input(e.to_string()))?;
-    let level = if args.payloads {
-        TraceLevel::Payloads
-    } else {
-        TraceLevel::Events
-    };
+    let given: Vec<(&str, &str)> = args.params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let params = Params::resolve(scenario, &given).map_err(|e| CliError::bad_input(e.to_string()))?;
+    let level = if args.payloads { TraceLevel::Payloads } else { TraceLevel::Events };
     let config = Config::seeded(args.seed)
         .strategy(args.strategy)
         .trace(level)
@@ -76,40 +61,23 @@ fn run(args: RunArgs, out: Out<'_>) -> Result<u8, CliError> {
                     path.display()
                 )));
             }
-            let file = File::create(path).map_err(|e| {
-                CliError::bad_input(format!(
-                    "{}: cannot create the trace file: {e}",
-                    path.display()
-                ))
-            })?;
+            let file = File::create(path)
+                .map_err(|e| CliError::bad_input(format!("{}: cannot create the trace file: {e}", path.display())))?;
             System::with_trace_writer(config, BufWriter::new(file), false)
         }
         None => System::new(config.clone()),
     };
     // Without a trace file there is no need to keep events; the hash is enough.
-    let report = scenario
-        .run(&mut sys)
-        .map_err(|e| CliError::bad_input(e.to_string()))?;
+    let report = scenario.run(&mut sys).map_err(|e| CliError::bad_input(e.to_string()))?;
     if let Some(path) = &args.trace {
-        sys.finish().map_err(|e| {
-            CliError::bad_input(format!("{}: cannot write the trace: {e}", path.display()))
-        })?;
+        sys.finish().map_err(|e| CliError::bad_input(format!("{}: cannot write the trace: {e}", path.display())))?;
     }
     summary(out, scenario, &params, &args, &sys, &report).map_err(io_err)?;
-    Ok(if report.passed() {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    })
+    Ok(if report.passed() { EXIT_OK } else { EXIT_FAILED })
 }
 
 fn command_line(scenario: &dyn Scenario, params: &Params, args: &RunArgs) -> String {
-    let mut cmd = format!(
-        "rehearsal run {} --seed {} --strategy {}",
-        scenario.name(),
-        args.seed,
-        args.strategy
-    );
+    let mut cmd = format!("rehearsal run {} --seed {} --strategy {}", scenario.name(), args.seed, args.strategy);
     for (k, v) in params.pairs() {
         cmd.push_str(&format!(" --param {k}={v}"));
     }
@@ -129,51 +97,22 @@ fn summary(
 ) -> std::io::Result<()> {
     let s = sys.stats();
     let pairs: Vec<String> = params.pairs().map(|(k, v)| format!("{k}={v}")).collect();
-    writeln!(
-        out,
-        "scenario     {} ({})",
-        scenario.name(),
-        pairs.join(" ")
-    )?;
-    writeln!(
-        out,
-        "seed         {}   strategy {}",
-        args.seed, args.strategy
-    )?;
+    writeln!(out, "scenario     {} ({})", scenario.name(), pairs.join(" "))?;
+    writeln!(out, "seed         {}   strategy {}", args.seed, args.strategy)?;
     let ended = match report.outcome {
         RunOutcome::StepLimit => "STEP LIMIT REACHED (a likely livelock)".to_string(),
         other => other.to_string(),
     };
-    writeln!(
-        out,
-        "outcome      {ended} after {} steps, virtual time {}",
-        s.steps,
-        sys.now()
-    )?;
+    writeln!(out, "outcome      {ended} after {} steps, virtual time {}", s.steps, sys.now())?;
     writeln!(
         out,
         "messages     sent {}, handled {}, dead letters {}, still queued {}",
         s.sent, s.handled, s.dead_letters, s.queued
     )?;
-    writeln!(
-        out,
-        "actors       spawned {}, stopped {}, failures {}",
-        s.spawned, s.stopped, s.failures
-    )?;
-    let by_reason: Vec<String> = DeadLetterReason::ALL
-        .iter()
-        .filter(|r| s.dead(**r) > 0)
-        .map(|r| format!("{r} {}", s.dead(*r)))
-        .collect();
-    writeln!(
-        out,
-        "dead letters {}",
-        if by_reason.is_empty() {
-            "none".to_string()
-        } else {
-            by_reason.join(", ")
-        }
-    )?;
+    writeln!(out, "actors       spawned {}, stopped {}, failures {}", s.spawned, s.stopped, s.failures)?;
+    let by_reason: Vec<String> =
+        DeadLetterReason::ALL.iter().filter(|r| s.dead(**r) > 0).map(|r| format!("{r} {}", s.dead(*r))).collect();
+    writeln!(out, "dead letters {}", if by_reason.is_empty() { "none".to_string() } else { by_reason.join(", ") })?;
     writeln!(out, "invariants")?;
     for v in &report.verdicts {
         writeln!(out, "  {v}")?;
@@ -188,11 +127,7 @@ fn summary(
         writeln!(out, "FAILED. Run it again with:")?;
         writeln!(out, "  {}", command_line(scenario, params, args))?;
         if let Some(path) = &args.trace {
-            writeln!(
-                out,
-                "or replay the recorded run with:\n  rehearsal replay {}",
-                path.display()
-            )?;
+            writeln!(out, "or replay the recorded run with:\n  rehearsal replay {}", path.display())?;
         }
     }
     Ok(())
@@ -202,11 +137,7 @@ fn replay_cmd(args: ReplayArgs, out: Out<'_>) -> Result<u8, CliError> {
     let reader = TraceReader::open(&args.trace).map_err(|e| CliError::bad_input(e.to_string()))?;
     let header = reader.header().clone();
     let scenario = find_scenario(&header.scenario).map_err(|e| {
-        CliError::bad_input(format!(
-            "{}:1: the trace's scenario is unknown: {}",
-            args.trace.display(),
-            e.message
-        ))
+        CliError::bad_input(format!("{}:1: the trace's scenario is unknown: {}", args.trace.display(), e.message))
     })?;
     let mut param_error = None;
     let report = replay(reader, |sys| {
@@ -238,9 +169,8 @@ fn replay_cmd(args: ReplayArgs, out: Out<'_>) -> Result<u8, CliError> {
             }
         },
         Err(ReplayError::Trace(e)) => Err(CliError::bad_input(e.to_string())),
-        Err(ReplayError::Setup(why)) => Err(CliError {
-            code: EXIT_FAILED,
-            message: format!("the scenario panicked during the replay: {why}"),
-        }),
+        Err(ReplayError::Setup(why)) => {
+            Err(CliError { code: EXIT_FAILED, message: format!("the scenario panicked during the replay: {why}") })
+        }
     }
 }

@@ -31,10 +31,7 @@ pub struct CliError {
 impl CliError {
     /// A bad-input error (exit code 2).
     pub fn bad_input(message: impl Into<String>) -> Self {
-        CliError {
-            code: EXIT_BAD_INPUT,
-            message: message.into(),
-        }
+        CliError { code: EXIT_BAD_INPUT, message: message.into() }
     }
 }
 
@@ -51,11 +48,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
-                EXIT_BAD_INPUT
-            } else {
-                EXIT_OK
-            });
+            return ExitCode::from(if e.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK });
         }
     };
     let mut out = std::io::stdout().lock();

@@ -70,16 +70,8 @@ impl Scenario for Counter {
 
     fn params(&self) -> &'static [ParamSpec] {
         &[
-            ParamSpec {
-                name: "clients",
-                default: "4",
-                help: "how many clients",
-            },
-            ParamSpec {
-                name: "increments",
-                default: "10",
-                help: "increments each client sends",
-            },
+            ParamSpec { name: "clients", default: "4", help: "how many clients" },
+            ParamSpec { name: "increments", default: "10", help: "increments each client sends" },
         ]
     }
 
@@ -89,16 +81,7 @@ impl Scenario for Counter {
         let increments = p.number("increments", 0..=1_000_000)?;
         let counter = sys.spawn("counter", CounterActor { count: 0 });
         let addrs: Vec<_> = (0..clients)
-            .map(|i| {
-                sys.spawn(
-                    &format!("client-{i}"),
-                    Client {
-                        counter,
-                        increments,
-                        seen: None,
-                    },
-                )
-            })
+            .map(|i| sys.spawn(&format!("client-{i}"), Client { counter, increments, seen: None }))
             .collect();
         for &c in &addrs {
             sys.send(c, ClientMsg::Start);
@@ -116,11 +99,7 @@ impl Scenario for Counter {
         Ok(Report {
             outcome,
             verdicts: vec![
-                Verdict::new(
-                    "count",
-                    count == total,
-                    format!("count is {count}, expected {total}"),
-                ),
+                Verdict::new("count", count == total, format!("count is {count}, expected {total}")),
                 Verdict::new(
                     "reads-after-own-writes",
                     bad.is_empty(),

@@ -57,12 +57,7 @@ impl Actor for Client {
         match msg {
             ClientMsg::Start => {
                 let name = self.name.clone();
-                ctx.ask(
-                    self.greeter,
-                    |r| GreeterMsg::Greet(name, r),
-                    self.timeout,
-                    ClientMsg::Answer,
-                );
+                ctx.ask(self.greeter, |r| GreeterMsg::Greet(name, r), self.timeout, ClientMsg::Answer);
             }
             ClientMsg::Answer(a) => {
                 self.answers += 1;
@@ -84,26 +79,10 @@ impl Scenario for Greeter {
 
     fn params(&self) -> &'static [ParamSpec] {
         &[
-            ParamSpec {
-                name: "clients",
-                default: "8",
-                help: "how many clients ask",
-            },
-            ParamSpec {
-                name: "min_delay",
-                default: "1",
-                help: "the greeter's fastest answer, in ticks",
-            },
-            ParamSpec {
-                name: "max_delay",
-                default: "20",
-                help: "the greeter's slowest answer, in ticks",
-            },
-            ParamSpec {
-                name: "timeout",
-                default: "10",
-                help: "each ask's timeout, in ticks",
-            },
+            ParamSpec { name: "clients", default: "8", help: "how many clients ask" },
+            ParamSpec { name: "min_delay", default: "1", help: "the greeter's fastest answer, in ticks" },
+            ParamSpec { name: "max_delay", default: "20", help: "the greeter's slowest answer, in ticks" },
+            ParamSpec { name: "timeout", default: "10", help: "each ask's timeout, in ticks" },
         ]
     }
 
@@ -113,26 +92,11 @@ impl Scenario for Greeter {
         let min_delay = p.number("min_delay", 0..=1_000_000)?;
         let max_delay = p.number("max_delay", min_delay..=1_000_000)?;
         let timeout = p.number("timeout", 1..=1_000_000)?;
-        let greeter = sys.spawn(
-            "greeter",
-            GreeterActor {
-                min_delay,
-                max_delay,
-            },
-        );
+        let greeter = sys.spawn("greeter", GreeterActor { min_delay, max_delay });
         let addrs: Vec<_> = (0..clients)
             .map(|i| {
                 let name = format!("client-{i}");
-                sys.spawn(
-                    &name,
-                    Client {
-                        greeter,
-                        name: name.clone(),
-                        timeout,
-                        answer: None,
-                        answers: 0,
-                    },
-                )
+                sys.spawn(&name, Client { greeter, name: name.clone(), timeout, answer: None, answers: 0 })
             })
             .collect();
         for &c in &addrs {
@@ -141,9 +105,7 @@ impl Scenario for Greeter {
         let outcome = sys.run_until_idle();
         let (mut replies, mut timeouts, mut wrong) = (0u64, 0u64, Vec::new());
         for (i, &c) in addrs.iter().enumerate() {
-            let (answer, answers) = sys
-                .state(c, |c: &Client| (c.answer.clone(), c.answers))
-                .unwrap_or((None, 0));
+            let (answer, answers) = sys.state(c, |c: &Client| (c.answer.clone(), c.answers)).unwrap_or((None, 0));
             match (answer, answers) {
                 (Some(Ok(text)), 1) if text == format!("Hello, client-{i}!") => replies += 1,
                 (Some(Err(AskError::Timeout)), 1) => timeouts += 1,
@@ -157,11 +119,7 @@ impl Scenario for Greeter {
                 Verdict::new(
                     "one-answer-each",
                     wrong.is_empty(),
-                    if wrong.is_empty() {
-                        format!("{replies} replies, {timeouts} timeouts")
-                    } else {
-                        wrong.join("; ")
-                    },
+                    if wrong.is_empty() { format!("{replies} replies, {timeouts} timeouts") } else { wrong.join("; ") },
                 ),
                 Verdict::new(
                     "late-replies-dead-lettered",

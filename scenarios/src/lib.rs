@@ -40,11 +40,7 @@ pub struct Verdict {
 impl Verdict {
     /// A verdict: `held`, with what was observed.
     pub fn new(name: &'static str, held: bool, detail: impl Into<String>) -> Self {
-        Verdict {
-            name,
-            held,
-            detail: detail.into(),
-        }
+        Verdict { name, held, detail: detail.into() }
     }
 }
 
@@ -106,9 +102,6 @@ pub fn conservation(sys: &System) -> Verdict {
     Verdict::new(
         "conservation",
         s.conserved(),
-        format!(
-            "sent {} = handled {} + dead letters {} + queued {}",
-            s.sent, s.handled, s.dead_letters, s.queued
-        ),
+        format!("sent {} = handled {} + dead letters {} + queued {}", s.sent, s.handled, s.dead_letters, s.queued),
     )
 }

@@ -41,11 +41,8 @@ impl Params {
     /// The defaults of `scenario`, overridden by `given`; an unknown name is
     /// an error listing the known ones.
     pub fn resolve(scenario: &dyn Scenario, given: &[(&str, &str)]) -> Result<Params, ParamError> {
-        let mut values: BTreeMap<String, String> = scenario
-            .params()
-            .iter()
-            .map(|p| (p.name.to_string(), p.default.to_string()))
-            .collect();
+        let mut values: BTreeMap<String, String> =
+            scenario.params().iter().map(|p| (p.name.to_string(), p.default.to_string())).collect();
         for (k, v) in given {
             match values.get_mut(*k) {
                 Some(slot) => *slot = v.to_string(),
@@ -54,43 +51,28 @@ impl Params {
                     return Err(ParamError(format!(
                         "scenario `{}` has no parameter `{k}`; its parameters are: {}",
                         scenario.name(),
-                        if known.is_empty() {
-                            "(none)".to_string()
-                        } else {
-                            known.join(", ")
-                        }
+                        if known.is_empty() { "(none)".to_string() } else { known.join(", ") }
                     )));
                 }
             }
         }
-        let params = Params {
-            scenario: scenario.name(),
-            values,
-        };
+        let params = Params { scenario: scenario.name(), values };
         Ok(params)
     }
 
     /// The parameters a run's config carries (as written by [`Params::to_json`]).
-    pub fn from_json(
-        scenario: &dyn Scenario,
-        json: &serde_json::Value,
-    ) -> Result<Params, ParamError> {
+    pub fn from_json(scenario: &dyn Scenario, json: &serde_json::Value) -> Result<Params, ParamError> {
         let mut given = Vec::new();
         match json {
             serde_json::Value::Null => {}
             serde_json::Value::Object(map) => {
                 for (k, v) in map {
-                    let v = v.as_str().ok_or_else(|| {
-                        ParamError(format!("parameter `{k}` must be a string, not {v}"))
-                    })?;
+                    let v =
+                        v.as_str().ok_or_else(|| ParamError(format!("parameter `{k}` must be a string, not {v}")))?;
                     given.push((k.as_str(), v));
                 }
             }
-            other => {
-                return Err(ParamError(format!(
-                    "parameters must be a JSON object, not {other}"
-                )))
-            }
+            other => return Err(ParamError(format!("parameters must be a JSON object, not {other}"))),
         }
         Params::resolve(scenario, &given)
     }
@@ -98,21 +80,16 @@ impl Params {
     /// As a JSON object of strings, for the trace header.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::Value::Object(
-            self.values
-                .iter()
-                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-                .collect(),
+            self.values.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect(),
         )
     }
 
     /// The value of `name` parsed as a `T`.
     pub fn get<T: FromStr>(&self, name: &str) -> Result<T, ParamError> {
-        let raw = self.values.get(name).ok_or_else(|| {
-            ParamError(format!(
-                "scenario `{}` has no parameter `{name}`",
-                self.scenario
-            ))
-        })?;
+        let raw = self
+            .values
+            .get(name)
+            .ok_or_else(|| ParamError(format!("scenario `{}` has no parameter `{name}`", self.scenario)))?;
         raw.parse::<T>().map_err(|_| {
             ParamError(format!(
                 "parameter `{name}` of scenario `{}`: cannot read `{raw}` as {}",
@@ -123,11 +100,7 @@ impl Params {
     }
 
     /// `name` as a number within `range`.
-    pub fn number(
-        &self,
-        name: &str,
-        range: std::ops::RangeInclusive<u64>,
-    ) -> Result<u64, ParamError> {
+    pub fn number(&self, name: &str, range: std::ops::RangeInclusive<u64>) -> Result<u64, ParamError> {
         let n: u64 = self.get(name)?;
         if range.contains(&n) {
             Ok(n)
