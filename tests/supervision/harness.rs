@@ -111,9 +111,33 @@ pub enum WorkerMsg {
     Exit,
 }
 
+/// Watches actors; workers tell it about their work.
+pub struct Watcher {
+    /// Downs received, in order.
+    pub downs: Vec<rehearsal::Down>,
+}
+
+/// A worker's note to the watcher.
+#[derive(Debug)]
+pub struct Note(#[allow(dead_code)] pub u64);
+
+impl Actor for Watcher {
+    type Msg = Note;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, _note: Note) -> Handled {
+        Ok(())
+    }
+
+    fn on_down(&mut self, _ctx: &mut Context<'_, Self>, down: rehearsal::Down) -> Handled {
+        self.downs.push(down);
+        Ok(())
+    }
+}
+
 pub struct Worker {
     name: String,
     shared: SharedRef,
+    watcher: Addr<Note>,
     /// Work units handled by this incarnation.
     pub count: u64,
 }
@@ -148,6 +172,7 @@ impl Actor for Worker {
                 }
                 self.count += 1;
                 self.log(ctx, Hook::Handle { seq, count: self.count });
+                ctx.send(self.watcher, Note(seq));
             }
             WorkerMsg::Crash(resume) => {
                 if resume {
@@ -231,7 +256,7 @@ fn spec_of(node: &Node, resume: bool) -> SupervisorSpec {
     }
 }
 
-fn child_specs(node: &Node, name: &str, shared: &SharedRef, resume: bool) -> Vec<ChildSpec> {
+fn child_specs(node: &Node, name: &str, shared: &SharedRef, watcher: Addr<Note>, resume: bool) -> Vec<ChildSpec> {
     let Node::Sup { children, .. } = node else { return vec![] };
     children
         .iter()
@@ -242,12 +267,17 @@ fn child_specs(node: &Node, name: &str, shared: &SharedRef, resume: bool) -> Vec
                 Node::Worker { restart } => {
                     let shared = shared.clone();
                     let wname = n.clone();
-                    ChildSpec::new(&n, move || Worker { name: wname.clone(), shared: shared.clone(), count: 0 })
-                        .restart(*restart)
+                    ChildSpec::new(&n, move || Worker {
+                        name: wname.clone(),
+                        shared: shared.clone(),
+                        watcher,
+                        count: 0,
+                    })
+                    .restart(*restart)
                 }
                 Node::Sup { restart, .. } => {
                     let (c2, n2, sh2) = (c.clone(), n.clone(), shared.clone());
-                    ChildSpec::supervisor(&n, spec_of(c, resume), move || child_specs(&c2, &n2, &sh2, resume))
+                    ChildSpec::supervisor(&n, spec_of(c, resume), move || child_specs(&c2, &n2, &sh2, watcher, resume))
                         .restart(*restart)
                 }
             }
@@ -274,11 +304,23 @@ impl Run {
         let mut shape = Shape { nodes: BTreeMap::new(), workers: vec![] };
         shape_of(&case.root, ROOT, None, RestartType::Permanent, &mut shape);
         let mut sys = System::new(Config::seeded(case.seed).max_steps(200_000));
+        let watcher = sys.spawn("watcher", Watcher { downs: vec![] });
         let (root_node, sh, resume) = (case.root.clone(), shared.clone(), case.resume);
         let root = sys.spawn_supervisor(ROOT, spec_of(&case.root, case.resume), move || {
-            child_specs(&root_node, ROOT, &sh, resume)
+            child_specs(&root_node, ROOT, &sh, watcher, resume)
         });
         let mut run = Run { sys, root, shape, shared, sent: BTreeMap::new() };
+        // The watcher monitors every actor of the first tree.
+        let names: Vec<String> = run.shape.nodes.keys().cloned().collect();
+        for name in names {
+            if run.shape.nodes[&name].sup.is_some() {
+                if let Some(s) = run.sup(&name) {
+                    run.sys.monitor(watcher, s);
+                }
+            } else if let Some(w) = run.worker(&name) {
+                run.sys.monitor(watcher, w);
+            }
+        }
         let mut seq = 0;
         for op in &case.ops {
             run.apply(*op, &mut seq);
@@ -288,9 +330,9 @@ impl Run {
         run
     }
 
-    /// The live address of worker `name`, walking down from the root.
-    pub fn worker(&self, name: &str) -> Option<Addr<WorkerMsg>> {
-        let mut path = vec![name.to_string()];
+    /// The live supervisor above `name`, walking down from the root.
+    fn parent_of(&self, name: &str) -> Option<Addr<SupervisorMsg>> {
+        let mut path = vec![];
         let mut cur = name.to_string();
         while let Some(p) = self.shape.nodes.get(&cur).and_then(|n| n.parent.clone()) {
             path.push(p.clone());
@@ -298,10 +340,23 @@ impl Run {
         }
         path.reverse();
         let mut sup = self.root;
-        for n in &path[1..path.len() - 1] {
+        for n in path.iter().skip(1) {
             sup = self.sys.child::<SupervisorMsg>(sup, n)?;
         }
-        self.sys.child::<WorkerMsg>(sup, name)
+        Some(sup)
+    }
+
+    /// The live address of worker `name`.
+    pub fn worker(&self, name: &str) -> Option<Addr<WorkerMsg>> {
+        self.sys.child::<WorkerMsg>(self.parent_of(name)?, name)
+    }
+
+    /// The live address of supervisor `name`.
+    pub fn sup(&self, name: &str) -> Option<Addr<SupervisorMsg>> {
+        if name == ROOT {
+            return Some(self.root);
+        }
+        self.sys.child::<SupervisorMsg>(self.parent_of(name)?, name)
     }
 
     fn apply(&mut self, op: Op, seq: &mut u64) {

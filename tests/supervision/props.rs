@@ -92,6 +92,7 @@ pub fn check(case: &Case) -> Result<(), String> {
     check_intensity(&run, &events, &actors)?;
     check_messages(&run, &events)?;
     check_hooks(&events, &log)?;
+    check_downs(&events, &actors)?;
     if case.resume {
         check_resume(&events, &log)?;
     }
@@ -413,6 +414,53 @@ fn check_hooks(events: &[Event], log: &[crate::harness::Entry]) -> Result<(), St
                     return Err(format!("9: killed {actor} incarnation {inc} ran a stop hook"));
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+/// Property 10: a watcher's Down for X comes after all of X's descendants
+/// stopped and after every message X sent it earlier.
+fn check_downs(events: &[Event], actors: &Actors) -> Result<(), String> {
+    let mut stopped = BTreeSet::new();
+    // Per sender: its notes to the watcher not yet delivered.
+    let mut pending: BTreeMap<ActorId, BTreeSet<rehearsal::MsgId>> = BTreeMap::new();
+    let mut downs: BTreeMap<rehearsal::MsgId, ActorId> = BTreeMap::new();
+    let watcher = actors.name.iter().find(|(_, n)| n.as_str() == "watcher").map(|(id, _)| *id);
+    for e in events {
+        match &e.kind {
+            EventKind::Stop { actor, .. } => {
+                stopped.insert(*actor);
+            }
+            EventKind::Send { msg, from: Some(x), to, what, .. } if Some(*to) == watcher => {
+                if *what == rehearsal::trace::MsgKind::Down {
+                    for (d, _) in actors.parent.iter().filter(|(d, _)| **d != *x && actors.within(**d, *x)) {
+                        if !stopped.contains(d) {
+                            return Err(format!("10: Down for {x} sent before its descendant {d} stopped"));
+                        }
+                    }
+                    downs.insert(*msg, *x);
+                } else {
+                    pending.entry(*x).or_default().insert(*msg);
+                }
+            }
+            EventKind::Deliver { msg, actor, .. } if Some(*actor) == watcher => {
+                if let Some(x) = downs.get(msg) {
+                    if pending.get(x).is_some_and(|p| !p.is_empty()) {
+                        return Err(format!("10: Down for {x} delivered before {x}'s earlier messages"));
+                    }
+                } else {
+                    for p in pending.values_mut() {
+                        p.remove(msg);
+                    }
+                }
+            }
+            EventKind::DeadLetter { msg, .. } => {
+                for p in pending.values_mut() {
+                    p.remove(msg);
+                }
+            }
+            _ => {}
         }
     }
     Ok(())
