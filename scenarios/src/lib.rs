@@ -1,7 +1,7 @@
 //! Built-in scenarios for rehearsal: real actor systems, each with
 //! parameters, a driver, and invariants checked at the end of every run.
 //!
-//! A scenario reads its parameters from the run's [`Config`] (so a trace
+//! A scenario reads its parameters from the run's [`Config`](rehearsal::Config) (so a trace
 //! header is enough to rebuild it), sets the system up, runs it, and judges
 //! it:
 //!
