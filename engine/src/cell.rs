@@ -19,17 +19,26 @@ pub(crate) enum Outcome {
     Handled,
     /// A poison pill was taken.
     Stop,
-    Failed {
-        reason: String,
-        msg: u64,
-        from: u64,
-    },
+    Failed(Box<Failed>),
+}
+
+/// A handler's failure: why, the message, its sender.
+pub(crate) struct Failed {
+    pub(crate) reason: String,
+    pub(crate) msg: u64,
+    pub(crate) from: u64,
+}
+
+impl Outcome {
+    fn failed(reason: String, msg: u64, from: u64) -> Outcome {
+        Outcome::Failed(Box::new(Failed { reason, msg, from }))
+    }
 }
 
 /// What the engine does with an actor without knowing its type.
 pub(crate) trait Cell {
     /// Takes the next item of the actor's mailbox and handles it.
-    fn deliver(&mut self, core: &mut Core, me: Ref) -> Outcome;
+    fn deliver(&mut self, core: &mut Core, me: Ref, pool: u16, queue: u32) -> Outcome;
     /// Runs `pre_start`.
     fn start(&mut self, core: &mut Core, me: Ref) -> Result<(), String>;
     /// Runs `post_stop`.
@@ -70,10 +79,9 @@ impl<A: Actor> ActorBox<A> {
         me: Ref,
         f: impl FnOnce(&mut A, &mut Context<'_, A>) -> Handled,
     ) -> Result<(), String> {
-        let quiet = core.quiet;
         let ActorBox { state, behavior, name, rng } = self;
         let mut ctx = Context::new(core, me, None, behavior, rng, name);
-        match panic::catch(quiet, || f(state, &mut ctx)) {
+        match panic::catch(|| f(state, &mut ctx)) {
             Ok(Ok(())) => Ok(()),
             Ok(Err(f)) => Err(f.reason().to_string()),
             Err(p) => Err(p),
@@ -83,8 +91,8 @@ impl<A: Actor> ActorBox<A> {
 
 impl<A: Actor> Cell for ActorBox<A> {
     #[inline]
-    fn deliver(&mut self, core: &mut Core, me: Ref) -> Outcome {
-        let Some(item) = core.pop::<A::Msg>(me) else {
+    fn deliver(&mut self, core: &mut Core, me: Ref, pool: u16, queue: u32) -> Outcome {
+        let Some(item) = core.pop::<A::Msg>(me, pool, queue) else {
             return Outcome::Handled;
         };
         match item {
@@ -93,18 +101,17 @@ impl<A: Actor> Cell for ActorBox<A> {
                 let id = env.id;
                 trace!(core, cause = env.cause, EventKind::Deliver { msg: MsgId(id), actor: me.id, from });
                 let handler: Behavior<A> = self.behavior.unwrap_or(A::handle);
-                let quiet = core.quiet;
                 let ActorBox { state, behavior, name, rng } = self;
                 let mut ctx = Context::new(core, me, from, behavior, rng, name);
-                let result = panic::catch(quiet, || handler(state, &mut ctx, env.msg));
+                let result = panic::catch(|| handler(state, &mut ctx, env.msg));
                 match result {
                     Ok(Ok(())) => {
                         core.stats.handled += 1;
                         trace!(core, EventKind::Done { actor: me.id, msg: MsgId(id) });
                         Outcome::Handled
                     }
-                    Ok(Err(f)) => Outcome::Failed { reason: f.reason().to_string(), msg: id, from: env.from },
-                    Err(text) => Outcome::Failed { reason: text, msg: id, from: env.from },
+                    Ok(Err(f)) => Outcome::failed(f.reason().to_string(), id, env.from),
+                    Err(text) => Outcome::failed(text, id, env.from),
                 }
             }
             Item::Stop { id, from, cause } => {
@@ -128,7 +135,7 @@ impl<A: Actor> Cell for ActorBox<A> {
                         core.trace_done(me, id);
                         Outcome::Handled
                     }
-                    Err(reason) => Outcome::Failed { reason, msg: id, from },
+                    Err(reason) => Outcome::failed(reason, id, from),
                 }
             }
         }

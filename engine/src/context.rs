@@ -68,6 +68,7 @@ impl<'a, A: Actor> Context<'a, A> {
 
     /// Sends `msg` to `to`. A stopped recipient makes it a dead letter
     /// `no_recipient`; nothing is lost silently.
+    #[inline]
     pub fn send<M: fmt::Debug + 'static>(&mut self, to: Addr<M>, msg: M) -> MsgId {
         MsgId(self.core.send(to.r, msg, self.me.id.0))
     }
@@ -107,7 +108,7 @@ impl<'a, A: Actor> Context<'a, A> {
         let me = self.me;
         let deliver = Box::new(move |core: &mut Core, answer: crate::ask::Reply, from: u64| {
             let answer = answer.map(|b| *b.downcast::<R>().expect("engine invariant: a reply has its ReplyTo's type"));
-            match crate::panic::catch(core.quiet, move || map(answer)) {
+            match crate::panic::catch(move || map(answer)) {
                 Ok(msg) => {
                     core.send(me, msg, from);
                 }

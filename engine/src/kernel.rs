@@ -5,7 +5,6 @@ use std::fmt;
 
 use compact_str::{format_compact, CompactString};
 use rand_chacha::ChaCha8Rng;
-use slab::Slab;
 
 use crate::actor::Actor;
 use crate::address::{ActorId, Addr, MsgId, Ref, ReplyTo};
@@ -16,7 +15,9 @@ use crate::config::Config;
 use crate::dead_letters::{DeadLetter, Stats};
 use crate::mailbox::{Envelope, Item, Pools};
 use crate::rng;
-use crate::scheduler::Scheduler;
+use crate::scheduler::{Picked, Scheduler};
+pub(crate) use crate::slots::Slot;
+use crate::slots::Slots;
 use crate::supervision::{ChildSpec, Shutdown};
 use crate::trace::{
     DeadLetterReason, Event, EventKind, MsgKind, StopReason, TraceHeader, Tracer, FORMAT_NAME, FORMAT_VERSION,
@@ -24,18 +25,18 @@ use crate::trace::{
 
 pub(crate) const NIL: u32 = u32::MAX;
 /// Slot flags.
-pub(crate) const STOPPING: u32 = 1;
+pub(crate) const STOPPING: u16 = 1;
 /// Handles nothing until its supervisor decides (or a backoff ends).
-pub(crate) const SUSPENDED: u32 = 2;
+pub(crate) const SUSPENDED: u16 = 2;
 /// Its incarnation has ended (exited or torn down); only a restart or a
 /// final stop may follow.
-pub(crate) const EXITED: u32 = 4;
+pub(crate) const EXITED: u16 = 4;
 /// Its parent is a supervisor that will decide about its end.
-pub(crate) const SUPERVISED: u32 = 8;
+pub(crate) const SUPERVISED: u16 = 8;
 /// Its supervisor stops it without hooks.
-pub(crate) const BRUTAL: u32 = 16;
+pub(crate) const BRUTAL: u16 = 16;
 /// It traps exits of linked actors.
-pub(crate) const TRAP_EXIT: u32 = 32;
+pub(crate) const TRAP_EXIT: u16 = 32;
 
 /// Records an event if tracing is on, without building it otherwise.
 macro_rules! trace {
@@ -53,29 +54,10 @@ macro_rules! trace {
 }
 pub(crate) use trace;
 
-/// One actor's place: hot bookkeeping here, the actor itself boxed in `cell`.
-pub(crate) struct Slot {
-    pub(crate) id: ActorId,
-    /// The actor; `None` while its own code runs.
-    pub(crate) cell: Option<Box<dyn Cell>>,
-    pub(crate) pool: u32,
-    pub(crate) queue: u32,
-    pub(crate) len: u32,
-    pub(crate) high_water: u32,
-    /// Restarts so far: 0 for the first incarnation.
-    pub(crate) incarnation: u32,
-    pub(crate) parent: u32,
-    pub(crate) first_child: u32,
-    pub(crate) last_child: u32,
-    pub(crate) prev: u32,
-    pub(crate) next: u32,
-    pub(crate) flags: u32,
-}
-
 /// Everything a run owns. Handlers reach it through their
 /// [`Context`](crate::Context).
 pub(crate) struct Core {
-    pub(crate) slots: Slab<Slot>,
+    pub(crate) slots: Slots,
     pub(crate) pools: Pools,
     pub(crate) sched: Scheduler,
     pub(crate) sched_rng: ChaCha8Rng,
@@ -97,6 +79,9 @@ pub(crate) struct Core {
     /// Ends that must wait until the actors involved are off the stack.
     pub(crate) deferred: Vec<(Ref, StopReason, bool)>,
     pub(crate) halted: bool,
+    /// [`System::step`](crate::System::step) takes its slow path from this
+    /// step on: the step limit, or 0 once halted or stopped.
+    pub(crate) gate: u64,
     /// Set when an escalation reached the root: the system has stopped.
     pub(crate) system_stopped: Option<String>,
     pub(crate) top_first: u32,
@@ -115,8 +100,12 @@ impl Core {
     pub(crate) fn new(config: Config, keep_in_memory: bool) -> Self {
         let mut sched_rng = rng::stream(config.seed, rng::SCHEDULE);
         let sched = Scheduler::new(config.strategy, &mut sched_rng);
+        let max_steps = config.max_steps;
+        if !config.print_panics {
+            crate::panic::install();
+        }
         Core {
-            slots: Slab::new(),
+            slots: Slots::default(),
             pools: Pools::default(),
             sched,
             sched_rng,
@@ -134,6 +123,7 @@ impl Core {
             running: Vec::new(),
             deferred: Vec::new(),
             halted: false,
+            gate: max_steps,
             system_stopped: None,
             links: Default::default(),
             top_first: NIL,
@@ -161,6 +151,7 @@ impl Core {
         let ev = Event { step: self.step, time: self.clock.now, cause: (cause != 0).then_some(cause), kind };
         if self.trace.record(ev) {
             self.halted = true;
+            self.gate = 0;
         }
     }
 
@@ -202,9 +193,9 @@ impl Core {
         parent: u32,
         name: &str,
         type_name: &'static str,
-        (pool, queue): (u32, u32),
+        (pool, queue): (u16, u32),
         mut cell: Box<dyn Cell>,
-        flags: u32,
+        flags: u16,
     ) -> Ref {
         self.next_actor += 1;
         let id = ActorId(self.next_actor);
@@ -296,14 +287,14 @@ impl Core {
     // ----- sending -----
 
     /// Sends a user message; returns its id.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn send<M: fmt::Debug + 'static>(&mut self, to: Ref, msg: M, from: u64) -> u64 {
         let id = self.next_msg_id();
         self.send_with_id(to, msg, from, id);
         id
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn send_with_id<M: fmt::Debug + 'static>(&mut self, to: Ref, msg: M, from: u64, id: u64) {
         if self.trace.on {
             let payload = self.trace.payloads.then(|| format_compact!("{msg:?}"));
@@ -330,9 +321,10 @@ impl Core {
         self.enqueue::<M>(to.r, Item::Stop { id, from, cause });
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn enqueue<M: 'static>(&mut self, to: Ref, item: Item<M>) {
-        match self.slots.get_mut(to.slot as usize) {
+        // `to.id` is never 0, so a free slot never matches.
+        match self.slots.raw_mut(to.slot as usize) {
             Some(s) if s.id == to.id => {
                 let head = item.id();
                 self.pools.queue::<M>(s.pool, s.queue).push_back(item);
@@ -342,7 +334,7 @@ impl Core {
                 }
                 self.stats.queued += 1;
                 if s.len == 1 && s.flags & SUSPENDED == 0 {
-                    self.sched.wake(to.slot, head);
+                    self.sched.wake(to.slot, s.pool, s.queue, head);
                 }
             }
             _ => {
@@ -531,41 +523,66 @@ impl Core {
 
     // ----- delivering -----
 
-    /// Delivers the next message of `slot`: the one step of SPEC rule 6.
-    pub(crate) fn deliver(&mut self, slot: u32) {
+    /// Delivers the next message of the picked actor: the one step of SPEC
+    /// rule 6. Returns who got it.
+    #[inline]
+    pub(crate) fn deliver(&mut self, p: Picked) -> ActorId {
         self.step += 1;
-        self.stats.steps += 1;
         self.cause = self.step;
-        let me = self.slot_ref(slot);
-        let mut cell =
-            self.slots[slot as usize].cell.take().expect("engine invariant: a runnable actor is not running");
-        self.running.push(slot);
-        let outcome = cell.deliver(self, me);
+        let s = &mut self.slots[p.slot as usize];
+        let me = Ref { slot: p.slot, id: s.id };
+        let (pool, queue) = if p.pool == u16::MAX { (s.pool, s.queue) } else { (p.pool, p.queue) };
+        let mut cell = s.cell.take().expect("engine invariant: a runnable actor is not running");
+        self.running.push(p.slot);
+        let outcome = cell.deliver(self, me, pool, queue);
         self.running.pop();
-        self.slots[slot as usize].cell = Some(cell);
+        let s = &mut self.slots[p.slot as usize];
+        s.cell = Some(cell);
+        if matches!(outcome, Outcome::Handled) && self.deferred.is_empty() {
+            // The common case: the actor is still there, nothing else to do.
+            let more = s.len > 0 && s.flags & SUSPENDED == 0;
+            if !more {
+                self.sched.remove(p.slot);
+            } else if self.sched.needs_head() {
+                let next = self.pools.head_id(pool, queue);
+                self.sched.after(p.slot, true, next);
+            }
+        } else {
+            self.after_delivery(me, outcome);
+        }
+        self.cause = 0;
+        me.id
+    }
+
+    #[cold]
+    fn after_delivery(&mut self, me: Ref, outcome: Outcome) {
         match outcome {
             Outcome::Handled => {}
             Outcome::Stop => self.stop(me, StopReason::Normal, true),
-            Outcome::Failed { reason, msg, from } => self.fail(me, reason, Some(msg), from, true),
+            Outcome::Failed(f) => self.fail(me, f.reason, Some(f.msg), f.from, true),
         }
         self.settle();
         if self.alive(me) {
-            let s = &self.slots[slot as usize];
+            let s = &self.slots[me.slot as usize];
             let more = s.len > 0 && s.flags & SUSPENDED == 0;
             let next = if more && self.sched.needs_head() { self.pools.head_id(s.pool, s.queue) } else { None };
-            self.sched.after(slot, more, next);
+            self.sched.after(me.slot, more, next);
         }
-        self.cause = 0;
     }
 
-    /// Pops the next item of `me`'s mailbox (of type `M`).
+    /// Pops the next item of `me`'s mailbox (queue `queue` of pool `pool`, of type `M`).
     #[inline]
-    pub(crate) fn pop<M: 'static>(&mut self, me: Ref) -> Option<Item<M>> {
-        let s = &mut self.slots[me.slot as usize];
-        let item = self.pools.queue::<M>(s.pool, s.queue).pop_front()?;
-        s.len -= 1;
+    pub(crate) fn pop<M: 'static>(&mut self, me: Ref, pool: u16, queue: u32) -> Option<Item<M>> {
+        let item = self.pools.queue::<M>(pool, queue).pop_front()?;
+        self.slots[me.slot as usize].len -= 1;
         self.stats.queued -= 1;
         Some(item)
+    }
+
+    /// Stops the fast path of [`System::step`](crate::System::step): after a
+    /// halt, a system stop, or at the step limit.
+    pub(crate) fn close_gate(&mut self) {
+        self.gate = 0;
     }
 
     pub(crate) fn has_work(&mut self) -> bool {

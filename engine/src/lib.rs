@@ -129,6 +129,7 @@ mod panic;
 pub mod replay;
 mod rng;
 mod scheduler;
+mod slots;
 pub mod supervision;
 mod system;
 pub mod trace;

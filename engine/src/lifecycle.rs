@@ -91,10 +91,15 @@ impl Core {
     }
 
     /// Carries out deferred ends once nothing is running.
+    #[inline]
     pub(crate) fn settle(&mut self) {
-        if !self.running.is_empty() || self.deferred.is_empty() {
-            return;
+        if !self.deferred.is_empty() && self.running.is_empty() {
+            self.settle_deferred();
         }
+    }
+
+    #[cold]
+    fn settle_deferred(&mut self) {
         let mut i = 0;
         while i < self.deferred.len() {
             let (r, reason, hooks) = self.deferred[i].clone();
@@ -216,7 +221,7 @@ impl Core {
                 s.high_water = s.high_water.max(s.len);
                 self.stats.queued += 1;
                 if s.len == 1 && s.flags & SUSPENDED == 0 {
-                    self.sched.wake(to.slot, id);
+                    self.sched.wake(to.slot, s.pool, s.queue, id);
                 }
             }
             _ => self.dead_letter(id, from, to.id, DeadLetterReason::NoRecipient, None),
@@ -242,10 +247,9 @@ impl Core {
         self.drain_mailbox(r, true);
         self.sched.remove(r.slot);
         self.detach(r.slot);
-        let slot = self.slots.remove(r.slot as usize);
-        if let Some(cell) = slot.cell {
+        if let Some(cell) = self.slots.remove(r.slot as usize) {
             // The actor's own Drop is user code too.
-            let _ = crate::panic::catch(self.quiet, move || drop(cell));
+            let _ = crate::panic::catch(move || drop(cell));
         }
         self.stats.stopped += 1;
         trace!(self, EventKind::Stop { actor: r.id, reason: reason.clone() });
@@ -288,7 +292,7 @@ impl Core {
         if let Some(mut old) = self.slots[child.slot as usize].cell.take() {
             cell.set_name(old.name().into());
             cell.take_rng(old.as_mut());
-            let _ = crate::panic::catch(self.quiet, move || drop(old));
+            let _ = crate::panic::catch(move || drop(old));
         }
         trace!(self, EventKind::Restart { actor: child.id, from, to });
         self.slots[child.slot as usize].flags &= !(SUSPENDED | EXITED);
@@ -315,7 +319,7 @@ impl Core {
         let s = &self.slots[r.slot as usize];
         if s.len > 0 && s.flags & SUSPENDED == 0 {
             if let Some(head) = self.pools.head_id(s.pool, s.queue) {
-                self.sched.wake(r.slot, head);
+                self.sched.wake(r.slot, s.pool, s.queue, head);
             }
         }
     }
@@ -352,6 +356,7 @@ impl Core {
         }
         trace!(self, EventKind::SystemStop { reason: reason.clone() });
         self.system_stopped = Some(reason);
+        self.close_gate();
         let mut top = Vec::new();
         let mut s = self.top_last;
         while s != NIL {

@@ -1,7 +1,7 @@
 //! Typed mailboxes.
 //!
 //! Each message type has one pool of queues, so a mailbox is a plain
-//! `VecDeque` of typed items in a dense slab: no allocation per message, and
+//! `VecDeque` of typed items in a slab: no allocation per message, and
 //! sending never touches the receiving actor's state.
 
 use std::any::{Any, TypeId};
@@ -82,14 +82,14 @@ impl<M> Item<M> {
     }
 }
 
-/// The queues of every actor whose message type is `M`.
+/// The queues of every actor whose message type is `M`, in a slab: a
+/// stopped actor's queue is freed and its place reused.
 pub(crate) struct Pool<M> {
     pub(crate) queues: Slab<VecDeque<Item<M>>>,
 }
 
 /// What the engine does with a pool without knowing its message type.
-pub(crate) trait AnyPool {
-    fn as_any_mut(&mut self) -> &mut dyn Any;
+pub(crate) trait AnyPool: Any {
     fn head_id(&self, q: u32) -> Option<u64>;
     /// Removes every item of queue `q`, passing (id, from) of each to `out`;
     /// frees the queue if `free`.
@@ -99,10 +99,6 @@ pub(crate) trait AnyPool {
 }
 
 impl<M: 'static> AnyPool for Pool<M> {
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
     fn head_id(&self, q: u32) -> Option<u64> {
         self.queues.get(q as usize)?.front().map(Item::id)
     }
@@ -125,13 +121,17 @@ impl<M: 'static> AnyPool for Pool<M> {
 #[derive(Default)]
 pub(crate) struct Pools {
     pools: Vec<Box<dyn AnyPool>>,
-    by_type: BTreeMap<TypeId, u32>,
+    by_type: BTreeMap<TypeId, u16>,
 }
 
 impl Pools {
     /// The pool id for message type `M`, creating the pool on first use.
-    pub(crate) fn id_of<M: 'static>(&mut self) -> u32 {
-        let next = self.pools.len() as u32;
+    ///
+    /// # Panics
+    ///
+    /// Past 65,535 message types.
+    pub(crate) fn id_of<M: 'static>(&mut self) -> u16 {
+        let next = u16::try_from(self.pools.len()).expect("at most 65,535 message types");
         let id = *self.by_type.entry(TypeId::of::<M>()).or_insert(next);
         if id == next {
             self.pools.push(Box::new(Pool::<M> { queues: Slab::new() }));
@@ -140,12 +140,12 @@ impl Pools {
     }
 
     /// The pool id for message type `M`, if there is one.
-    pub(crate) fn lookup<M: 'static>(&self) -> Option<u32> {
+    pub(crate) fn lookup<M: 'static>(&self) -> Option<u16> {
         self.by_type.get(&TypeId::of::<M>()).copied()
     }
 
     /// A new empty queue in pool `pool` (of type `M`).
-    pub(crate) fn new_queue<M: 'static>(&mut self, pool: u32) -> u32 {
+    pub(crate) fn new_queue<M: 'static>(&mut self, pool: u16) -> u32 {
         self.get::<M>(pool).queues.insert(VecDeque::new()) as u32
     }
 
@@ -156,23 +156,21 @@ impl Pools {
     /// If `pool` was not made for `M`: an engine bug, since an actor's pool
     /// id is fixed by its type at spawn and addresses are typed.
     #[inline]
-    pub(crate) fn get<M: 'static>(&mut self, pool: u32) -> &mut Pool<M> {
-        self.pools[pool as usize]
-            .as_any_mut()
-            .downcast_mut::<Pool<M>>()
-            .expect("engine invariant: a pool holds the message type of its actors")
+    pub(crate) fn get<M: 'static>(&mut self, pool: u16) -> &mut Pool<M> {
+        let any: &mut dyn Any = self.pools[pool as usize].as_mut();
+        any.downcast_mut::<Pool<M>>().expect("engine invariant: a pool holds the message type of its actors")
     }
 
     #[inline]
-    pub(crate) fn queue<M: 'static>(&mut self, pool: u32, q: u32) -> &mut VecDeque<Item<M>> {
+    pub(crate) fn queue<M: 'static>(&mut self, pool: u16, q: u32) -> &mut VecDeque<Item<M>> {
         &mut self.get::<M>(pool).queues[q as usize]
     }
 
-    pub(crate) fn dyn_pool(&mut self, pool: u32) -> &mut dyn AnyPool {
+    pub(crate) fn dyn_pool(&mut self, pool: u16) -> &mut dyn AnyPool {
         self.pools[pool as usize].as_mut()
     }
 
-    pub(crate) fn head_id(&self, pool: u32, q: u32) -> Option<u64> {
+    pub(crate) fn head_id(&self, pool: u16, q: u32) -> Option<u64> {
         self.pools[pool as usize].head_id(q)
     }
 }

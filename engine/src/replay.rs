@@ -125,7 +125,10 @@ pub fn replay<R: BufRead + 'static>(
     let header = reader.header().clone();
     let comparer = Comparer::new(Box::new(reader.into_numbered_events()));
     let mut sys = System::replaying(config_of(&header), comparer);
-    let ran = crate::panic::catch(true, || setup(&mut sys));
+    let ran = {
+        let _quiet = crate::panic::Quiet::enter(true);
+        crate::panic::catch(|| setup(&mut sys))
+    };
     let recorded = sys.events_recorded();
     let Some(mut cmp) = sys.core.trace.compare.take() else {
         return Err(ReplayError::Setup("the comparer went missing".into()));

@@ -15,15 +15,32 @@ use crate::config::Strategy;
 
 const NONE: u32 = u32::MAX;
 
+/// A slot chosen to run, with where its mailbox is when the strategy knows
+/// it (`pool == u16::MAX` otherwise): the mailbox can then be read without
+/// waiting for the slot.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Picked {
+    pub(crate) slot: u32,
+    pub(crate) pool: u16,
+    pub(crate) queue: u32,
+}
+
+impl Picked {
+    fn slot(slot: u32) -> Self {
+        Picked { slot, pool: u16::MAX, queue: 0 }
+    }
+}
+
 pub(crate) enum Scheduler {
     Random(RandomSet),
     Pct(Pct),
     Fifo(Fifo),
 }
 
-/// Uniform choice: a dense vector of runnable slots and each slot's position.
+/// Uniform choice: a dense vector of runnable slots (with their mailboxes)
+/// and each slot's position in it.
 pub(crate) struct RandomSet {
-    runnable: Vec<u32>,
+    runnable: Vec<Picked>,
     pos: Vec<u32>,
 }
 
@@ -89,15 +106,19 @@ impl Scheduler {
         }
     }
 
-    /// `slot` has a message (with id `head`) and may run, unless it already can.
+    /// `slot` (mailbox `queue` of pool `pool`) has a message (with id
+    /// `head`) and may run, unless it already can.
     #[inline]
-    pub(crate) fn wake(&mut self, slot: u32, head: u64) {
+    pub(crate) fn wake(&mut self, slot: u32, pool: u16, queue: u32, head: u64) {
         match self {
             Scheduler::Random(r) => {
-                grow(&mut r.pos, slot, NONE);
-                if r.pos[slot as usize] == NONE {
-                    r.pos[slot as usize] = r.runnable.len() as u32;
-                    r.runnable.push(slot);
+                if r.pos.len() <= slot as usize {
+                    grow(&mut r.pos, slot, NONE);
+                }
+                let p = &mut r.pos[slot as usize];
+                if *p == NONE {
+                    *p = r.runnable.len() as u32;
+                    r.runnable.push(Picked { slot, pool, queue });
                 }
             }
             Scheduler::Pct(p) => {
@@ -127,11 +148,15 @@ impl Scheduler {
                 if p == NONE {
                     return;
                 }
-                r.runnable.swap_remove(p as usize);
-                if let Some(&moved) = r.runnable.get(p as usize) {
-                    r.pos[moved as usize] = p;
-                }
                 r.pos[slot as usize] = NONE;
+                if r.runnable.len() == 1 {
+                    r.runnable.clear();
+                    return;
+                }
+                r.runnable.swap_remove(p as usize);
+                if let Some(moved) = r.runnable.get(p as usize) {
+                    r.pos[moved.slot as usize] = p;
+                }
             }
             Scheduler::Pct(p) => {
                 if let Some(&prio) = p.prio.get(slot as usize) {
@@ -152,7 +177,7 @@ impl Scheduler {
 
     /// Picks the slot to deliver to at step `step` (1-based), if any is runnable.
     #[inline]
-    pub(crate) fn pick(&mut self, rng: &mut ChaCha8Rng, step: u64) -> Option<u32> {
+    pub(crate) fn pick(&mut self, rng: &mut ChaCha8Rng, step: u64) -> Option<Picked> {
         match self {
             Scheduler::Random(r) => match r.runnable.len() {
                 0 => None,
@@ -169,12 +194,12 @@ impl Scheduler {
                         p.runnable.insert((p.lowered, slot));
                     }
                 }
-                p.runnable.last().map(|&(_, s)| s)
+                p.runnable.last().map(|&(_, s)| Picked::slot(s))
             }
             Scheduler::Fifo(f) => {
                 while let Some(Reverse((_, slot, e))) = f.heap.pop() {
                     if f.state.get(slot as usize) == Some(&e) {
-                        return Some(slot);
+                        return Some(Picked::slot(slot));
                     }
                 }
                 None

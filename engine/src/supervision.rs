@@ -203,11 +203,11 @@ pub struct ChildSpec {
     pub(crate) restart: RestartType,
     pub(crate) shutdown: Shutdown,
     pub(crate) factory: Factory,
-    pub(crate) new_queue: fn(&mut Pools) -> (u32, u32),
+    pub(crate) new_queue: fn(&mut Pools) -> (u16, u32),
     pub(crate) type_name: &'static str,
 }
 
-fn queue_for<M: 'static>(pools: &mut Pools) -> (u32, u32) {
+fn queue_for<M: 'static>(pools: &mut Pools) -> (u16, u32) {
     let pool = pools.id_of::<M>();
     (pool, pools.new_queue::<M>(pool))
 }
@@ -506,8 +506,8 @@ impl Core {
 }
 
 impl Cell for SupervisorCell {
-    fn deliver(&mut self, core: &mut Core, me: Ref) -> Outcome {
-        let Some(item) = core.pop::<SupervisorMsg>(me) else {
+    fn deliver(&mut self, core: &mut Core, me: Ref, pool: u16, queue: u32) -> Outcome {
+        let Some(item) = core.pop::<SupervisorMsg>(me, pool, queue) else {
             return Outcome::Handled;
         };
         let (id, from, cause) = match &item {

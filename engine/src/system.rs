@@ -97,6 +97,12 @@ impl System {
         System { core: Core::new(config, true) }
     }
 
+    /// Silences panics from actor code while the engine runs it.
+    #[inline]
+    fn quiet(&self) -> crate::panic::Quiet {
+        crate::panic::Quiet::enter(self.core.quiet)
+    }
+
     /// A new system that streams its trace as JSON Lines to `out` (header
     /// now, each event as it happens, the footer at [`System::finish`] or
     /// drop), and keeps it in memory too if `keep_in_memory`.
@@ -128,6 +134,7 @@ impl System {
     /// Spawns a top-level actor. Its `pre_start` runs now; a failure there
     /// stops it at once. An empty name gets `Type-id`.
     pub fn spawn<A: Actor>(&mut self, name: &str, actor: A) -> Addr<A::Msg> {
+        let _quiet = self.quiet();
         self.core.spawn(NIL, name, actor)
     }
 
@@ -140,6 +147,7 @@ impl System {
         spec: SupervisorSpec,
         children: impl Fn() -> Vec<ChildSpec> + 'static,
     ) -> Addr<SupervisorMsg> {
+        let _quiet = self.quiet();
         let child = ChildSpec::supervisor(name, spec, children);
         let queue = (child.new_queue)(&mut self.core.pools);
         Addr::new(self.core.spawn_cell(NIL, name, child.type_name, queue, (child.factory)(), 0))
@@ -148,6 +156,7 @@ impl System {
     /// Starts a child under supervisor `sup` at run time (one-for-one
     /// semantics apply to it). Returns its id, or `None` if `sup` is gone.
     pub fn start_child(&mut self, sup: Addr<SupervisorMsg>, spec: ChildSpec) -> Option<ActorId> {
+        let _quiet = self.quiet();
         self.core.with_supervisor(sup.r, |s, core| s.start_child(core, sup.r, spec)).map(|r| r.id)
     }
 
@@ -179,6 +188,7 @@ impl System {
 
     /// Links `a` and `b` (see [`Context::link`](crate::Context::link)).
     pub fn link<A, B>(&mut self, a: Addr<A>, b: Addr<B>) {
+        let _quiet = self.quiet();
         self.core.link(a.r, b.r);
         self.core.settle();
     }
@@ -205,6 +215,7 @@ impl System {
 
     /// Kills `to` at once: no hooks run, its mailbox becomes dead letters.
     pub fn kill<M>(&mut self, to: Addr<M>) {
+        let _quiet = self.quiet();
         self.core.kill(to.r, 0);
         self.core.settle();
     }
@@ -219,11 +230,12 @@ impl System {
         timeout: u64,
     ) -> Result<R, AskError> {
         let ask = self.core.start_ask(to, make, timeout, Asker::External, 0);
+        let _quiet = self.quiet();
         loop {
             if let Some(answer) = self.core.asks.external.remove(&ask) {
                 return answer.map(|b| *b.downcast::<R>().expect("engine invariant: a reply has its ReplyTo's type"));
             }
-            let err = match self.step() {
+            let err = match self.step_inner() {
                 Step::Delivered(_) | Step::Advanced(_) => continue,
                 // The timeout timer keeps the system busy until the ask completes.
                 Step::Idle => AskError::Dead,
@@ -239,22 +251,27 @@ impl System {
     /// One step: deliver one message, or, if nothing is runnable, jump the
     /// clock to the next timer and fire it.
     pub fn step(&mut self) -> Step {
+        let _quiet = self.quiet();
+        self.step_inner()
+    }
+
+    /// [`System::step`] for callers that hold a [`Quiet`](crate::panic::Quiet) guard.
+    #[inline]
+    fn step_inner(&mut self) -> Step {
         let core = &mut self.core;
-        if core.halted {
-            return Step::Halted;
-        }
-        if core.system_stopped.is_some() {
-            return Step::Stopped;
-        }
-        if core.step >= core.config.max_steps {
-            return if core.has_work() { Step::StepLimit } else { Step::Idle };
+        if core.step >= core.gate {
+            if core.halted {
+                return Step::Halted;
+            }
+            if core.system_stopped.is_some() {
+                return Step::Stopped;
+            }
+            if core.step >= core.config.max_steps {
+                return if core.has_work() { Step::StepLimit } else { Step::Idle };
+            }
         }
         match core.sched.pick(&mut core.sched_rng, core.step + 1) {
-            Some(slot) => {
-                let id = core.slots[slot as usize].id;
-                core.deliver(slot);
-                Step::Delivered(id)
-            }
+            Some(p) => Step::Delivered(core.deliver(p)),
             None if core.advance() => Step::Advanced(core.clock.now),
             None => Step::Idle,
         }
@@ -262,8 +279,9 @@ impl System {
 
     /// Runs until nothing is runnable and no timer is pending.
     pub fn run_until_idle(&mut self) -> RunOutcome {
+        let _quiet = self.quiet();
         loop {
-            match self.step() {
+            match self.step_inner() {
                 Step::Delivered(_) | Step::Advanced(_) => {}
                 Step::Idle => return RunOutcome::Idle,
                 Step::StepLimit => return RunOutcome::StepLimit,
@@ -277,6 +295,7 @@ impl System {
     /// up to `now + ticks`, then the clock stands at `now + ticks`.
     pub fn run_for(&mut self, ticks: u64) -> RunOutcome {
         let deadline = self.core.clock.now.saturating_add(ticks);
+        let _quiet = self.quiet();
         loop {
             let core = &mut self.core;
             if core.halted {
@@ -291,7 +310,7 @@ impl System {
                     }
                 }
             }
-            match self.step() {
+            match self.step_inner() {
                 Step::Delivered(_) | Step::Advanced(_) => {}
                 Step::Idle => {
                     self.core.clock.now = self.core.clock.now.max(deadline);
@@ -332,8 +351,8 @@ impl System {
     }
 
     /// The run's counters.
-    pub fn stats(&self) -> &Stats {
-        &self.core.stats
+    pub fn stats(&self) -> Stats {
+        Stats { steps: self.core.step, ..self.core.stats.clone() }
     }
 
     /// Every dead letter so far, in order.

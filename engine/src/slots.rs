@@ -1,0 +1,101 @@
+//! The slot table: one cache line per actor, no tags, free slots reused
+//! last-freed first (deterministic).
+
+use std::ops::{Index, IndexMut};
+
+use crate::address::ActorId;
+use crate::cell::Cell;
+
+/// One actor's place: what a send and a delivery touch, and the tree links.
+/// Exactly one cache line.
+#[repr(C, align(64))]
+pub(crate) struct Slot {
+    /// `ActorId(0)` marks a free slot.
+    pub(crate) id: ActorId,
+    /// The actor; `None` while its own code runs.
+    pub(crate) cell: Option<Box<dyn Cell>>,
+    pub(crate) queue: u32,
+    pub(crate) pool: u16,
+    pub(crate) flags: u16,
+    pub(crate) len: u32,
+    pub(crate) high_water: u32,
+    /// Restarts so far: 0 for the first incarnation.
+    pub(crate) incarnation: u32,
+    pub(crate) parent: u32,
+    pub(crate) first_child: u32,
+    pub(crate) last_child: u32,
+    pub(crate) prev: u32,
+    pub(crate) next: u32,
+}
+
+const _: () = assert!(std::mem::size_of::<Slot>() == 64);
+
+#[derive(Default)]
+pub(crate) struct Slots {
+    v: Vec<Slot>,
+    free: Vec<u32>,
+    live: usize,
+}
+
+impl Slots {
+    /// Places `slot` (whose id must not be 0); returns its index.
+    pub(crate) fn insert(&mut self, slot: Slot) -> usize {
+        self.live += 1;
+        match self.free.pop() {
+            Some(i) => {
+                self.v[i as usize] = slot;
+                i as usize
+            }
+            None => {
+                self.v.push(slot);
+                self.v.len() - 1
+            }
+        }
+    }
+
+    /// Frees slot `i`; returns its actor.
+    pub(crate) fn remove(&mut self, i: usize) -> Option<Box<dyn Cell>> {
+        let s = &mut self.v[i];
+        s.id = ActorId(0);
+        self.live -= 1;
+        self.free.push(i as u32);
+        s.cell.take()
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> Option<&Slot> {
+        self.v.get(i).filter(|s| s.id.0 != 0)
+    }
+
+    #[inline]
+    pub(crate) fn get_mut(&mut self, i: usize) -> Option<&mut Slot> {
+        self.v.get_mut(i).filter(|s| s.id.0 != 0)
+    }
+
+    /// Slot `i`, live or free.
+    #[inline(always)]
+    pub(crate) fn raw_mut(&mut self, i: usize) -> Option<&mut Slot> {
+        self.v.get_mut(i)
+    }
+
+    /// Live actors.
+    pub(crate) fn len(&self) -> usize {
+        self.live
+    }
+}
+
+impl Index<usize> for Slots {
+    type Output = Slot;
+
+    #[inline]
+    fn index(&self, i: usize) -> &Slot {
+        &self.v[i]
+    }
+}
+
+impl IndexMut<usize> for Slots {
+    #[inline]
+    fn index_mut(&mut self, i: usize) -> &mut Slot {
+        &mut self.v[i]
+    }
+}
