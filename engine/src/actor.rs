@@ -79,6 +79,27 @@ pub trait Actor: Sized + 'static {
         self.pre_start(ctx)
     }
 
+    /// Handles a batch of messages taken in one delivery, in order, when the
+    /// mailbox allows batches ([`MailboxConfig::batch`](crate::MailboxConfig::batch)).
+    /// By default each goes to the current behaviour in turn; override it to
+    /// work on the batch as a whole. A failure fails the whole batch: every
+    /// message in it becomes a dead letter `failed`.
+    fn handle_batch(&mut self, ctx: &mut Context<'_, Self>, batch: Vec<Self::Msg>) -> Handled {
+        for msg in batch {
+            let handler = ctx.behavior();
+            handler(self, ctx, msg)?;
+        }
+        Ok(())
+    }
+
+    /// `from` granted this actor credit for `n` more messages (see
+    /// [`Context::send_credited`](crate::Context::send_credited)). The credit is
+    /// already added when this runs. Ignored by default.
+    fn on_credit(&mut self, ctx: &mut Context<'_, Self>, from: ActorId, n: u32) -> Handled {
+        let _ = (ctx, from, n);
+        Ok(())
+    }
+
     /// A monitored actor stopped (see [`Context::monitor`](crate::Context::monitor)).
     /// Ignored by default.
     fn on_down(&mut self, ctx: &mut Context<'_, Self>, down: Down) -> Handled {

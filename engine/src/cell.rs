@@ -22,16 +22,23 @@ pub(crate) enum Outcome {
     Failed(Box<Failed>),
 }
 
-/// A handler's failure: why, the message, its sender.
+/// A handler's failure: why, the message, its sender, and the rest of its
+/// batch (each with its sender).
 pub(crate) struct Failed {
     pub(crate) reason: String,
     pub(crate) msg: u64,
     pub(crate) from: u64,
+    pub(crate) rest: Vec<(u64, u64)>,
 }
 
 impl Outcome {
     fn failed(reason: String, msg: u64, from: u64) -> Outcome {
-        Outcome::Failed(Box::new(Failed { reason, msg, from }))
+        Outcome::Failed(Box::new(Failed { reason, msg, from, rest: Vec::new() }))
+    }
+
+    fn failed_batch(reason: String, mut batch: Vec<(u64, u64)>) -> Outcome {
+        let (msg, from) = batch.remove(0);
+        Outcome::Failed(Box::new(Failed { reason, msg, from, rest: batch }))
     }
 }
 
@@ -89,6 +96,50 @@ impl<A: Actor> ActorBox<A> {
     }
 }
 
+impl<A: Actor> ActorBox<A> {
+    /// Takes `first` and up to `batch - 1` more user messages queued right
+    /// behind it, and hands them to [`Actor::handle_batch`].
+    #[cold]
+    fn deliver_batch(
+        &mut self,
+        core: &mut Core,
+        me: Ref,
+        pool: u16,
+        queue: u32,
+        first: crate::mailbox::Envelope<A::Msg>,
+    ) -> Outcome {
+        let k = core.slots[me.slot as usize].batch as usize;
+        let mut envs = vec![first];
+        while envs.len() < k && matches!(core.pools.queue::<A::Msg>(pool, queue).front(), Some(Item::User(_))) {
+            if let Some(Item::User(e)) = core.pop::<A::Msg>(me, pool, queue) {
+                envs.push(e);
+            }
+        }
+        trace!(core, EventKind::Batch { actor: me.id, size: envs.len() as u32 });
+        let mut ids = Vec::with_capacity(envs.len());
+        let mut msgs = Vec::with_capacity(envs.len());
+        for e in envs {
+            core.trace_deliver(e.id, me, e.from, e.cause);
+            ids.push((e.id, e.from));
+            msgs.push(e.msg);
+        }
+        let first_from = (ids[0].1 != 0).then_some(ActorId(ids[0].1));
+        let ActorBox { state, behavior, name, rng } = self;
+        let mut ctx = Context::new(core, me, first_from, behavior, rng, name);
+        match panic::catch(|| state.handle_batch(&mut ctx, msgs)) {
+            Ok(Ok(())) => {
+                for &(id, _) in &ids {
+                    core.stats.handled += 1;
+                    core.trace_done(me, id);
+                }
+                Outcome::Handled
+            }
+            Ok(Err(f)) => Outcome::failed_batch(f.reason().to_string(), ids),
+            Err(text) => Outcome::failed_batch(text, ids),
+        }
+    }
+}
+
 impl<A: Actor> Cell for ActorBox<A> {
     #[inline]
     fn deliver(&mut self, core: &mut Core, me: Ref, pool: u16, queue: u32) -> Outcome {
@@ -96,6 +147,7 @@ impl<A: Actor> Cell for ActorBox<A> {
             return Outcome::Handled;
         };
         match item {
+            Item::User(env) if core.slots[me.slot as usize].batch > 1 => self.deliver_batch(core, me, pool, queue, env),
             Item::User(env) => {
                 let from = (env.from != 0).then_some(ActorId(env.from));
                 let id = env.id;
@@ -126,6 +178,10 @@ impl<A: Actor> Cell for ActorBox<A> {
                 let result = match s.signal {
                     Signal::Down(down) => self.hook(core, me, |a, ctx| a.on_down(ctx, down)),
                     Signal::Exit(exit) => self.hook(core, me, |a, ctx| a.on_exit(ctx, exit)),
+                    Signal::Credit(n) => {
+                        core.add_credit(me.id.0, from, n);
+                        self.hook(core, me, |a, ctx| a.on_credit(ctx, ActorId(from), n))
+                    }
                     // Only supervisors get these; an actor has nothing to do.
                     Signal::ChildEnded { .. } => Ok(()),
                 };

@@ -15,6 +15,8 @@ pub(crate) enum TimerKind {
     Msg(Box<dyn FnOnce(&mut Core)>),
     /// An ask's timeout.
     AskTimeout(u64),
+    /// A parked send's block timeout.
+    BlockTimeout { target: u64, msg: u64 },
     /// The end of a restart backoff: start these children of `sup` again.
     Restart { sup: crate::address::Ref, children: Vec<crate::address::Ref>, reason: crate::trace::StopReason },
 }

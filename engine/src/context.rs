@@ -8,6 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::actor::{Actor, Behavior};
 use crate::address::{ActorId, Addr, MsgId, Ref, ReplyTo};
 use crate::ask::{AskError, Asker};
+use crate::mailbox::MailboxConfig;
 use crate::rng;
 use crate::supervision::{ChildSpec, SupervisorMsg};
 use crate::system::Core;
@@ -87,7 +88,53 @@ impl<'a, A: Actor> Context<'a, A> {
     /// Spawns a child of this actor. Its `pre_start` runs now; a failure
     /// there stops the child at once. An empty name gets `Type-id`.
     pub fn spawn<B: Actor>(&mut self, name: &str, actor: B) -> Addr<B::Msg> {
-        self.core.spawn(self.me.slot, name, actor)
+        self.core.spawn(self.me.slot, name, actor, MailboxConfig::UNBOUNDED)
+    }
+
+    /// [`Context::spawn`] with a mailbox of its own kind.
+    pub fn spawn_with<B: Actor>(&mut self, name: &str, actor: B, mailbox: MailboxConfig) -> Addr<B::Msg> {
+        self.core.spawn(self.me.slot, name, actor, mailbox)
+    }
+
+    /// Sends `msg` unless `to`'s mailbox is full with policy
+    /// [`Overflow::Reject`](crate::Overflow::Reject), in which case the
+    /// message comes back (SPEC rule 22). Under any other policy it is
+    /// [`Context::send`].
+    pub fn try_send<M: fmt::Debug + 'static>(&mut self, to: Addr<M>, msg: M) -> Result<MsgId, Rejected<M>> {
+        if self.core.would_reject(to.r) {
+            let id = self.core.rejected_back(to.r, &msg, self.me.id.0);
+            return Err(Rejected { msg, id: MsgId(id) });
+        }
+        Ok(self.send(to, msg))
+    }
+
+    /// Grants `sender` credit for `n` more messages to this actor (SPEC rule
+    /// 23). The grant travels as a notification; when it arrives the sender
+    /// holds the credit and its [`Actor::on_credit`] runs.
+    pub fn grant<M>(&mut self, sender: Addr<M>, n: u32) {
+        self.core.grant(self.me, sender.r, n);
+    }
+
+    /// Sends `msg` to `to` using one credit `to` granted; without credit the
+    /// message comes back and nothing is sent. A receiver whose capacity
+    /// covers the credit it grants never drops a message.
+    pub fn send_credited<M: fmt::Debug + 'static>(&mut self, to: Addr<M>, msg: M) -> Result<MsgId, NoCredit<M>> {
+        if self.core.take_credit(self.me.id.0, to.id().0) {
+            Ok(self.send(to, msg))
+        } else {
+            Err(NoCredit(msg))
+        }
+    }
+
+    /// The credit this actor holds toward `to`.
+    pub fn credit<M>(&self, to: Addr<M>) -> u32 {
+        self.core.credit(self.me.id.0, to.id().0)
+    }
+
+    /// The handler the next message goes to: the installed behaviour, or
+    /// [`Actor::handle`].
+    pub fn behavior(&self) -> Behavior<A> {
+        self.behavior.unwrap_or(A::handle)
     }
 
     /// Asks `to` without blocking: `make` builds the request around a
@@ -213,3 +260,17 @@ impl<A: Actor> fmt::Debug for Context<'_, A> {
         f.debug_struct("Context").field("me", &self.me.id).field("step", &self.core.step).finish_non_exhaustive()
     }
 }
+
+/// A message a full mailbox with policy [`Overflow::Reject`](crate::Overflow::Reject)
+/// handed back to its sender.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Rejected<M> {
+    /// The message.
+    pub msg: M,
+    /// The id it was given.
+    pub id: MsgId,
+}
+
+/// A message [`Context::send_credited`] did not send for lack of credit.
+#[derive(Debug, PartialEq, Eq)]
+pub struct NoCredit<M>(pub M);

@@ -23,7 +23,7 @@ pub struct DeadLetter {
 }
 
 /// Counters of a run. Between steps they always satisfy
-/// `sent == handled + dead_letters + queued` ([`Stats::conserved`]).
+/// `sent == handled + dead_letters + rejected_back + queued` ([`Stats::conserved`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
     /// Deliveries made.
@@ -34,10 +34,12 @@ pub struct Stats {
     pub handled: u64,
     /// Messages that became dead letters.
     pub dead_letters: u64,
-    /// Messages waiting in mailboxes now.
+    /// Messages waiting in mailboxes now, or parked with a blocked sender.
     pub queued: u64,
     /// Dead letters by reason, in the order of [`DeadLetterReason::ALL`].
-    pub dead_by_reason: [u64; 4],
+    pub dead_by_reason: [u64; DeadLetterReason::ALL.len()],
+    /// Messages handed back to their sender by [`Context::try_send`](crate::Context::try_send).
+    pub rejected_back: u64,
     /// Actors spawned.
     pub spawned: u64,
     /// Actors stopped, for any reason.
@@ -50,9 +52,9 @@ pub struct Stats {
 
 impl Stats {
     /// Returns true if and only if every message is accounted for:
-    /// `sent == handled + dead_letters + queued`.
+    /// `sent == handled + dead_letters + rejected_back + queued` (SPEC rule 25).
     pub fn conserved(&self) -> bool {
-        self.sent == self.handled + self.dead_letters + self.queued
+        self.sent == self.handled + self.dead_letters + self.rejected_back + self.queued
     }
 
     /// Dead letters with this reason.

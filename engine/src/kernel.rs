@@ -13,7 +13,7 @@ use crate::cell::{ActorBox, Cell, Outcome};
 use crate::clock::{Clock, Timer, TimerKind};
 use crate::config::Config;
 use crate::dead_letters::{DeadLetter, Stats};
-use crate::mailbox::{Envelope, Item, Pools};
+use crate::mailbox::{Envelope, Item, MailboxConfig, Pools};
 use crate::rng;
 use crate::scheduler::{Picked, Scheduler};
 pub(crate) use crate::slots::Slot;
@@ -37,6 +37,10 @@ pub(crate) const SUPERVISED: u16 = 8;
 pub(crate) const BRUTAL: u16 = 16;
 /// It traps exits of linked actors.
 pub(crate) const TRAP_EXIT: u16 = 32;
+/// It sent to a full blocking mailbox and waits for room.
+pub(crate) const BLOCKED: u16 = 64;
+/// Flags that keep an actor from running although it has messages.
+pub(crate) const HOLD: u16 = SUSPENDED | BLOCKED;
 
 /// Records an event if tracing is on, without building it otherwise.
 macro_rules! trace {
@@ -88,6 +92,7 @@ pub(crate) struct Core {
     pub(crate) top_last: u32,
     pub(crate) drain_buf: Vec<(u64, u64)>,
     pub(crate) links: crate::links::Links,
+    pub(crate) flow: crate::backpressure::Flow,
 }
 
 fn opt(id: u64) -> Option<ActorId> {
@@ -126,6 +131,7 @@ impl Core {
             gate: max_steps,
             system_stopped: None,
             links: Default::default(),
+            flow: Default::default(),
             top_first: NIL,
             top_last: NIL,
             drain_buf: Vec::new(),
@@ -172,18 +178,24 @@ impl Core {
 
     // ----- spawning -----
 
-    pub(crate) fn spawn<A: Actor>(&mut self, parent: u32, name: &str, actor: A) -> Addr<A::Msg> {
+    pub(crate) fn spawn<A: Actor>(
+        &mut self,
+        parent: u32,
+        name: &str,
+        actor: A,
+        mailbox: MailboxConfig,
+    ) -> Addr<A::Msg> {
         let pool = self.pools.id_of::<A::Msg>();
         let queue = self.pools.new_queue::<A::Msg>(pool);
         let cell = Box::new(ActorBox::new(actor, CompactString::default()));
-        Addr::new(self.spawn_cell(parent, name, short_type::<A>(), (pool, queue), cell, 0))
+        Addr::new(self.spawn_cell(parent, name, short_type::<A>(), (pool, queue), cell, 0, mailbox))
     }
 
     /// Spawns a child of supervisor `parent` from its spec.
     pub(crate) fn spawn_child(&mut self, parent: u32, spec: &ChildSpec) -> Ref {
         let queue = (spec.new_queue)(&mut self.pools);
         let flags = SUPERVISED | if spec.shutdown == Shutdown::BrutalKill { BRUTAL } else { 0 };
-        self.spawn_cell(parent, &spec.name, spec.type_name, queue, (spec.factory)(), flags)
+        self.spawn_cell(parent, &spec.name, spec.type_name, queue, (spec.factory)(), flags, spec.mailbox)
     }
 
     /// Gives `cell` a slot, links it under `parent`, records the spawn, and
@@ -196,28 +208,36 @@ impl Core {
         (pool, queue): (u16, u32),
         mut cell: Box<dyn Cell>,
         flags: u16,
+        mailbox: MailboxConfig,
     ) -> Ref {
         self.next_actor += 1;
         let id = ActorId(self.next_actor);
-        let slot = self.slots.insert(Slot {
-            id,
-            cell: None,
-            pool,
-            queue,
-            len: 0,
-            high_water: 0,
-            incarnation: 0,
+        let slot = self.slots.insert(
+            Slot {
+                id,
+                cell: None,
+                pool,
+                queue,
+                len: 0,
+                high_water: 0,
+                incarnation: 0,
+                capacity: mailbox.capacity,
+                signals: 0,
+                drops: 0,
+                policy: mailbox.overflow.code(),
+                batch: mailbox.batch,
+                _spare: 0,
+                flags,
+            },
             parent,
-            first_child: NIL,
-            last_child: NIL,
-            prev: NIL,
-            next: NIL,
-            flags,
-        }) as u32;
+        ) as u32;
         self.attach(parent, slot);
         self.sched.on_spawn(slot, &mut self.sched_rng);
         self.stats.spawned += 1;
         let me = Ref { slot, id };
+        if let Some(t) = mailbox.block_timeout {
+            self.flow.block_timeouts.insert(id.0, t);
+        }
         let name: CompactString = if name.is_empty() { format_compact!("{type_name}-{}", id.0) } else { name.into() };
         trace!(
             self,
@@ -241,46 +261,44 @@ impl Core {
     }
 
     fn attach(&mut self, parent: u32, slot: u32) {
-        let last = if parent == NIL { self.top_last } else { self.slots[parent as usize].last_child };
-        self.slots[slot as usize].prev = last;
+        let last = if parent == NIL { self.top_last } else { self.slots.tree[parent as usize].last_child };
+        self.slots.tree[slot as usize].prev = last;
         if last == NIL {
             if parent == NIL {
                 self.top_first = slot;
             } else {
-                self.slots[parent as usize].first_child = slot;
+                self.slots.tree[parent as usize].first_child = slot;
             }
         } else {
-            self.slots[last as usize].next = slot;
+            self.slots.tree[last as usize].next = slot;
         }
         if parent == NIL {
             self.top_last = slot;
         } else {
-            self.slots[parent as usize].last_child = slot;
+            self.slots.tree[parent as usize].last_child = slot;
         }
     }
 
     pub(crate) fn detach(&mut self, slot: u32) {
-        let (parent, prev, next) = {
-            let s = &self.slots[slot as usize];
-            (s.parent, s.prev, s.next)
-        };
+        let t = self.slots.tree[slot as usize];
+        let (parent, prev, next) = (t.parent, t.prev, t.next);
         if prev == NIL {
             if parent == NIL {
                 self.top_first = next;
             } else {
-                self.slots[parent as usize].first_child = next;
+                self.slots.tree[parent as usize].first_child = next;
             }
         } else {
-            self.slots[prev as usize].next = next;
+            self.slots.tree[prev as usize].next = next;
         }
         if next == NIL {
             if parent == NIL {
                 self.top_last = prev;
             } else {
-                self.slots[parent as usize].last_child = prev;
+                self.slots.tree[parent as usize].last_child = prev;
             }
         } else {
-            self.slots[next as usize].prev = prev;
+            self.slots.tree[next as usize].prev = prev;
         }
     }
 
@@ -326,6 +344,9 @@ impl Core {
         // `to.id` is never 0, so a free slot never matches.
         match self.slots.raw_mut(to.slot as usize) {
             Some(s) if s.id == to.id => {
+                if s.capacity != 0 && s.len - s.signals >= s.capacity {
+                    return self.overflow(to, item);
+                }
                 let head = item.id();
                 self.pools.queue::<M>(s.pool, s.queue).push_back(item);
                 s.len += 1;
@@ -333,7 +354,7 @@ impl Core {
                     s.high_water = s.len;
                 }
                 self.stats.queued += 1;
-                if s.len == 1 && s.flags & SUSPENDED == 0 {
+                if s.len == 1 && s.flags & HOLD == 0 {
                     self.sched.wake(to.slot, s.pool, s.queue, head);
                 }
             }
@@ -343,6 +364,43 @@ impl Core {
                 self.dead_letter(id, from, to.id, DeadLetterReason::NoRecipient, None);
             }
         }
+    }
+
+    /// Queues `item` past the capacity check (an admitted parked send).
+    pub(crate) fn enqueue_admitted<M: 'static>(&mut self, to: Ref, item: Item<M>) {
+        let Some(s) = self.slots.get_mut(to.slot as usize).filter(|s| s.id == to.id) else {
+            let (id, from) = (item.id(), item.from());
+            self.stats.queued -= 1;
+            return self.dead_letter(id, from, to.id, DeadLetterReason::NoRecipient, None);
+        };
+        let head = item.id();
+        self.pools.queue::<M>(s.pool, s.queue).push_back(item);
+        s.len += 1;
+        s.high_water = s.high_water.max(s.len);
+        if s.len == 1 && s.flags & HOLD == 0 {
+            self.sched.wake(to.slot, s.pool, s.queue, head);
+        }
+    }
+
+    /// A `try_send` met a full rejecting mailbox: the message counts as sent
+    /// and handed back. Returns its id.
+    pub(crate) fn rejected_back<M: fmt::Debug>(&mut self, to: Ref, msg: &M, from: u64) -> u64 {
+        let id = self.next_msg_id();
+        if self.trace.on {
+            let payload = self.trace.payloads.then(|| format_compact!("{msg:?}"));
+            let cause = self.cause;
+            self.emit(
+                cause,
+                EventKind::Send { msg: MsgId(id), from: opt(from), to: to.id, what: MsgKind::User, payload },
+            );
+            let depth = self.slots[to.slot as usize].len;
+            let policy = crate::mailbox::Overflow::Reject;
+            self.emit(cause, EventKind::Overflow { actor: to.id, msg: MsgId(id), policy, depth });
+        }
+        self.stats.sent += 1;
+        self.stats.rejected_back += 1;
+        self.slots[to.slot as usize].drops += 1;
+        id
     }
 
     /// Records a dead letter; completes an ask whose request it was.
@@ -425,6 +483,7 @@ impl Core {
                     fire(self);
                 }
                 TimerKind::Restart { sup, children, reason } => self.restart_now(sup, children, reason),
+                TimerKind::BlockTimeout { target, msg } => self.block_timeout(target, msg),
                 TimerKind::AskTimeout(ask) => {
                     if let Some(p) = self.asks.pending.get_mut(&ask) {
                         p.timer = 0;
@@ -540,7 +599,7 @@ impl Core {
         s.cell = Some(cell);
         if matches!(outcome, Outcome::Handled) && self.deferred.is_empty() {
             // The common case: the actor is still there, nothing else to do.
-            let more = s.len > 0 && s.flags & SUSPENDED == 0;
+            let more = s.len > 0 && s.flags & HOLD == 0;
             if !more {
                 self.sched.remove(p.slot);
             } else if self.sched.needs_head() {
@@ -559,12 +618,17 @@ impl Core {
         match outcome {
             Outcome::Handled => {}
             Outcome::Stop => self.stop(me, StopReason::Normal, true),
-            Outcome::Failed(f) => self.fail(me, f.reason, Some(f.msg), f.from, true),
+            Outcome::Failed(f) => {
+                for &(id, from) in &f.rest {
+                    self.dead_letter(id, from, me.id, DeadLetterReason::Failed, Some(&f.reason));
+                }
+                self.fail(me, f.reason, Some(f.msg), f.from, true)
+            }
         }
         self.settle();
         if self.alive(me) {
             let s = &self.slots[me.slot as usize];
-            let more = s.len > 0 && s.flags & SUSPENDED == 0;
+            let more = s.len > 0 && s.flags & HOLD == 0;
             let next = if more && self.sched.needs_head() { self.pools.head_id(s.pool, s.queue) } else { None };
             self.sched.after(me.slot, more, next);
         }
@@ -574,8 +638,15 @@ impl Core {
     #[inline]
     pub(crate) fn pop<M: 'static>(&mut self, me: Ref, pool: u16, queue: u32) -> Option<Item<M>> {
         let item = self.pools.queue::<M>(pool, queue).pop_front()?;
-        self.slots[me.slot as usize].len -= 1;
+        let s = &mut self.slots[me.slot as usize];
+        s.len -= 1;
+        if let Item::Signal(_) = item {
+            s.signals -= 1;
+        }
         self.stats.queued -= 1;
+        if self.flow.parked_total != 0 {
+            self.admit(me);
+        }
         Some(item)
     }
 

@@ -116,6 +116,7 @@
 mod actor;
 mod address;
 mod ask;
+mod backpressure;
 mod cell;
 mod clock;
 mod config;
@@ -138,8 +139,9 @@ pub use actor::{Actor, Behavior, Down, Exit, Failure, Handled};
 pub use address::{ActorId, Addr, MsgId, ReplyTo};
 pub use ask::AskError;
 pub use config::{Config, ParseStrategyError, Strategy, TraceLevel};
-pub use context::Context;
+pub use context::{Context, NoCredit, Rejected};
 pub use dead_letters::{DeadLetter, Stats};
+pub use mailbox::{MailboxConfig, MailboxStats, Overflow};
 pub use supervision::{ChildSpec, Directive, RestartType, Shutdown, SupervisorMsg, SupervisorSpec};
 pub use system::{RunOutcome, Step, System};
 pub use trace::{DeadLetterReason, Event, EventKind, StopReason};

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use crate::address::{ActorId, MsgId, Ref};
 use crate::cell::Cell;
 use crate::clock::{Timer, TimerKind};
-use crate::kernel::{trace, Core, BRUTAL, EXITED, NIL, STOPPING, SUPERVISED, SUSPENDED};
+use crate::kernel::{trace, Core, BRUTAL, EXITED, HOLD, NIL, STOPPING, SUPERVISED, SUSPENDED};
 use crate::mailbox::{Ended, Signal, SignalEnvelope};
 use crate::supervision::SupervisorCell;
 use crate::trace::{DeadLetterReason, EventKind, MsgKind, StopReason};
@@ -83,7 +83,7 @@ impl Core {
                     return true;
                 }
                 match self.slots.get(s as usize) {
-                    Some(x) if x.parent != NIL => s = x.parent,
+                    Some(_) if self.slots.tree[s as usize].parent != NIL => s = self.slots.tree[s as usize].parent,
                     _ => return false,
                 }
             }
@@ -111,10 +111,10 @@ impl Core {
 
     /// Returns true if and only if `slot`'s end goes to a live supervisor.
     pub(crate) fn supervised_live(&self, slot: u32) -> bool {
-        let s = &self.slots[slot as usize];
-        s.flags & SUPERVISED != 0
-            && s.parent != NIL
-            && self.slots.get(s.parent as usize).is_some_and(|p| p.flags & STOPPING == 0)
+        let parent = self.slots.tree[slot as usize].parent;
+        self.slots[slot as usize].flags & SUPERVISED != 0
+            && parent != NIL
+            && self.slots.get(parent as usize).is_some_and(|p| p.flags & STOPPING == 0)
     }
 
     /// Returns true if and only if `slot` has a supervisor.
@@ -136,7 +136,7 @@ impl Core {
     fn stop_children(&mut self, r: Ref, hooks: bool) {
         let reason = if hooks { StopReason::Shutdown } else { StopReason::Killed };
         loop {
-            let c = self.slots[r.slot as usize].last_child;
+            let c = self.slots.tree[r.slot as usize].last_child;
             if c == NIL || self.slots[c as usize].flags & STOPPING != 0 {
                 break;
             }
@@ -168,6 +168,7 @@ impl Core {
             let s = &mut self.slots[r.slot as usize];
             let len = s.len;
             s.len = 0;
+            s.signals = 0;
             (s.pool, s.queue, len)
         };
         let mut letters = std::mem::take(&mut self.drain_buf);
@@ -198,10 +199,7 @@ impl Core {
     }
 
     fn notify_parent(&mut self, r: Ref, reason: StopReason, failed: bool, msg: Option<u64>) {
-        let (parent, incarnation) = {
-            let s = &self.slots[r.slot as usize];
-            (s.parent, s.incarnation)
-        };
+        let (parent, incarnation) = (self.slots.tree[r.slot as usize].parent, self.slots[r.slot as usize].incarnation);
         let to = self.slot_ref(parent);
         let ended = Ended { child: r, incarnation, reason, failed, msg };
         self.signal(to, r.id.0, Signal::ChildEnded(ended), MsgKind::ChildEnded);
@@ -218,9 +216,10 @@ impl Core {
             Some(s) if s.id == to.id => {
                 self.pools.dyn_pool(s.pool).push_signal(s.queue, Box::new(SignalEnvelope { signal, id, from, cause }));
                 s.len += 1;
+                s.signals += 1;
                 s.high_water = s.high_water.max(s.len);
                 self.stats.queued += 1;
-                if s.len == 1 && s.flags & SUSPENDED == 0 {
+                if s.len == 1 && s.flags & HOLD == 0 {
                     self.sched.wake(to.slot, s.pool, s.queue, id);
                 }
             }
@@ -254,6 +253,7 @@ impl Core {
         self.stats.stopped += 1;
         trace!(self, EventKind::Stop { actor: r.id, reason: reason.clone() });
         self.fail_asks_of(r.id);
+        self.flow_forget(r);
         self.on_terminated(r, &reason);
     }
 
@@ -315,9 +315,9 @@ impl Core {
         self.wake_if_ready(child);
     }
 
-    fn wake_if_ready(&mut self, r: Ref) {
+    pub(crate) fn wake_if_ready(&mut self, r: Ref) {
         let s = &self.slots[r.slot as usize];
-        if s.len > 0 && s.flags & SUSPENDED == 0 {
+        if s.len > 0 && s.flags & HOLD == 0 {
             if let Some(head) = self.pools.head_id(s.pool, s.queue) {
                 self.sched.wake(r.slot, s.pool, s.queue, head);
             }
@@ -361,7 +361,7 @@ impl Core {
         let mut s = self.top_last;
         while s != NIL {
             top.push(self.slot_ref(s));
-            s = self.slots[s as usize].prev;
+            s = self.slots.tree[s as usize].prev;
         }
         for r in top {
             self.end_actor(r, StopReason::Shutdown, true);

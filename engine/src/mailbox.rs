@@ -31,6 +31,8 @@ pub(crate) enum Signal {
     ChildEnded(Ended),
     Down(Down),
     Exit(Exit),
+    /// A credit grant of this many messages (the envelope's sender granted it).
+    Credit(u32),
 }
 
 /// A child's end, as its supervisor hears of it.
@@ -173,4 +175,111 @@ impl Pools {
     pub(crate) fn head_id(&self, pool: u16, q: u32) -> Option<u64> {
         self.pools[pool as usize].head_id(q)
     }
+}
+
+// ===== mailbox configuration =====
+
+/// What a full bounded mailbox does with one more message (SPEC rule 22).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Overflow {
+    /// The incoming message becomes a dead letter `drop_newest`.
+    DropNewest,
+    /// The oldest queued message becomes a dead letter `drop_oldest`; the
+    /// new one is queued.
+    DropOldest,
+    /// The sender gets its message back from
+    /// [`Context::try_send`](crate::Context::try_send); a plain `send`
+    /// makes it a dead letter `rejected`.
+    Reject,
+    /// The sending actor is parked, handling nothing, until there is room
+    /// (or its block timeout passes: a dead letter `block_timeout`). A cycle
+    /// of parked actors is a deadlock, reported, never left to hang.
+    Block,
+    /// The receiver fails with "mailbox overflow" and goes to supervision;
+    /// the message is a dead letter `mailbox_overflow`.
+    Fail,
+}
+
+impl Overflow {
+    pub(crate) fn code(self) -> u8 {
+        self as u8
+    }
+
+    pub(crate) fn from_code(code: u8) -> Overflow {
+        match code {
+            0 => Overflow::DropNewest,
+            1 => Overflow::DropOldest,
+            2 => Overflow::Reject,
+            3 => Overflow::Block,
+            _ => Overflow::Fail,
+        }
+    }
+}
+
+/// An actor's mailbox: its capacity, what happens when it is full, and how
+/// many messages a delivery may take at once.
+///
+/// ```
+/// use rehearsal::{MailboxConfig, Overflow};
+/// let m = MailboxConfig::bounded(8, Overflow::DropOldest).batch(4);
+/// assert_eq!((m.capacity, m.batch), (8, 4));
+/// assert_eq!(MailboxConfig::default(), MailboxConfig::UNBOUNDED);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MailboxConfig {
+    /// User messages it may hold; 0 for unbounded. Notifications (Down, Exit,
+    /// a child's end) and credit grants never count (SPEC rule 4).
+    pub capacity: u32,
+    /// What a full mailbox does with one more message.
+    pub overflow: Overflow,
+    /// With [`Overflow::Block`]: how long a sender may stay parked, in ticks.
+    pub block_timeout: Option<u64>,
+    /// How many queued messages one delivery may take (SPEC rule 24); 1
+    /// without batching. See [`Actor::handle_batch`](crate::Actor::handle_batch).
+    pub batch: u8,
+}
+
+impl MailboxConfig {
+    /// No limit.
+    pub const UNBOUNDED: MailboxConfig =
+        MailboxConfig { capacity: 0, overflow: Overflow::DropNewest, block_timeout: None, batch: 1 };
+
+    /// At most `capacity` (at least 1) user messages, then `overflow`.
+    pub fn bounded(capacity: u32, overflow: Overflow) -> Self {
+        MailboxConfig { capacity: capacity.max(1), overflow, ..Self::UNBOUNDED }
+    }
+
+    /// Lets one delivery take up to `k` (at least 1) messages.
+    pub fn batch(mut self, k: u8) -> Self {
+        self.batch = k.max(1);
+        self
+    }
+
+    /// Sets the block timeout (for [`Overflow::Block`]).
+    pub fn block_timeout(mut self, ticks: u64) -> Self {
+        self.block_timeout = Some(ticks);
+        self
+    }
+}
+
+impl Default for MailboxConfig {
+    fn default() -> Self {
+        Self::UNBOUNDED
+    }
+}
+
+/// One actor's mailbox figures, from [`System::mailbox`](crate::System::mailbox).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MailboxStats {
+    /// Messages queued now (user messages and notifications).
+    pub depth: u32,
+    /// The most ever queued at once.
+    pub high_water: u32,
+    /// The capacity (0: unbounded).
+    pub capacity: u32,
+    /// What a full mailbox does.
+    pub overflow: Overflow,
+    /// Messages dropped, evicted or rejected by the policy.
+    pub drops: u32,
 }

@@ -21,6 +21,22 @@ pub(crate) struct Slot {
     pub(crate) high_water: u32,
     /// Restarts so far: 0 for the first incarnation.
     pub(crate) incarnation: u32,
+    /// User messages allowed in the mailbox; 0 for unbounded.
+    pub(crate) capacity: u32,
+    /// Notifications in the mailbox (they do not count against capacity).
+    pub(crate) signals: u32,
+    /// Messages the overflow policy dropped, evicted or rejected.
+    pub(crate) drops: u32,
+    /// The overflow policy (see `mailbox::Overflow::code`).
+    pub(crate) policy: u8,
+    /// Messages a delivery may take at once (1 without batching).
+    pub(crate) batch: u8,
+    pub(crate) _spare: u16,
+}
+
+/// Where a slot sits in the actor tree: touched only at spawn and stop.
+#[derive(Clone, Copy)]
+pub(crate) struct Tree {
     pub(crate) parent: u32,
     pub(crate) first_child: u32,
     pub(crate) last_child: u32,
@@ -33,21 +49,27 @@ const _: () = assert!(std::mem::size_of::<Slot>() == 64);
 #[derive(Default)]
 pub(crate) struct Slots {
     v: Vec<Slot>,
+    /// The tree links of each slot, by index.
+    pub(crate) tree: Vec<Tree>,
     free: Vec<u32>,
     live: usize,
 }
 
 impl Slots {
-    /// Places `slot` (whose id must not be 0); returns its index.
-    pub(crate) fn insert(&mut self, slot: Slot) -> usize {
+    /// Places `slot` (whose id must not be 0) under `parent`; returns its index.
+    pub(crate) fn insert(&mut self, slot: Slot, parent: u32) -> usize {
         self.live += 1;
+        let nil = u32::MAX;
+        let tree = Tree { parent, first_child: nil, last_child: nil, prev: nil, next: nil };
         match self.free.pop() {
             Some(i) => {
                 self.v[i as usize] = slot;
+                self.tree[i as usize] = tree;
                 i as usize
             }
             None => {
                 self.v.push(slot);
+                self.tree.push(tree);
                 self.v.len() - 1
             }
         }

@@ -39,7 +39,7 @@ use serde::{Deserialize, Serialize};
 use crate::actor::Actor;
 use crate::address::{ActorId, Addr, Ref};
 use crate::cell::{ActorBox, Cell, Outcome};
-use crate::mailbox::{Ended, Item, Pools, Signal};
+use crate::mailbox::{Ended, Item, MailboxConfig, Pools, Signal};
 use crate::rng;
 use crate::system::{trace, Core};
 use crate::trace::{EventKind, StopReason};
@@ -205,6 +205,7 @@ pub struct ChildSpec {
     pub(crate) factory: Factory,
     pub(crate) new_queue: fn(&mut Pools) -> (u16, u32),
     pub(crate) type_name: &'static str,
+    pub(crate) mailbox: MailboxConfig,
 }
 
 fn queue_for<M: 'static>(pools: &mut Pools) -> (u16, u32) {
@@ -223,6 +224,7 @@ impl ChildSpec {
             factory: Rc::new(move || Box::new(ActorBox::new(factory(), CompactString::default())) as Box<dyn Cell>),
             new_queue: queue_for::<A::Msg>,
             type_name: crate::system::short_type::<A>(),
+            mailbox: MailboxConfig::UNBOUNDED,
         }
     }
 
@@ -237,6 +239,7 @@ impl ChildSpec {
             factory: Rc::new(move || Box::new(SupervisorCell::new(spec.clone(), children.clone())) as Box<dyn Cell>),
             new_queue: queue_for::<SupervisorMsg>,
             type_name: "Supervisor",
+            mailbox: MailboxConfig::UNBOUNDED,
         }
     }
 
@@ -249,6 +252,12 @@ impl ChildSpec {
     /// Sets how the child is stopped.
     pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
         self.shutdown = shutdown;
+        self
+    }
+
+    /// Sets the child's mailbox (kept across restarts).
+    pub fn mailbox(mut self, mailbox: MailboxConfig) -> Self {
+        self.mailbox = mailbox;
         self
     }
 

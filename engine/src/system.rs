@@ -9,6 +9,7 @@ use crate::ask::{AskError, Asker};
 use crate::cell::ActorBox;
 use crate::config::Config;
 use crate::dead_letters::{DeadLetter, Stats};
+use crate::mailbox::{MailboxConfig, MailboxStats};
 use crate::supervision::{ChildSpec, SupervisorMsg, SupervisorSpec};
 use crate::trace::{Comparer, Event, TraceHeader};
 
@@ -32,6 +33,10 @@ pub enum Step {
     Halted,
     /// An escalation reached the root and the system stopped.
     Stopped,
+    /// Nothing can run, no timer is pending, and sends are parked on full
+    /// blocking mailboxes that will never drain: a deadlock (see
+    /// [`System::blocked`]).
+    Deadlock,
 }
 
 /// How a run ended (SPEC rule 9).
@@ -51,6 +56,9 @@ pub enum RunOutcome {
     Halted,
     /// An escalation reached the root and the system stopped (SPEC rule 17).
     SystemStopped,
+    /// Actors are parked on full blocking mailboxes that can never drain
+    /// (SPEC rule 22); [`System::blocked`] names them.
+    Deadlock,
 }
 
 impl fmt::Display for RunOutcome {
@@ -62,6 +70,7 @@ impl fmt::Display for RunOutcome {
             RunOutcome::Reached => "condition reached",
             RunOutcome::Halted => "halted",
             RunOutcome::SystemStopped => "system stopped by an escalation",
+            RunOutcome::Deadlock => "deadlock",
         })
     }
 }
@@ -135,7 +144,35 @@ impl System {
     /// stops it at once. An empty name gets `Type-id`.
     pub fn spawn<A: Actor>(&mut self, name: &str, actor: A) -> Addr<A::Msg> {
         let _quiet = self.quiet();
-        self.core.spawn(NIL, name, actor)
+        self.core.spawn(NIL, name, actor, MailboxConfig::UNBOUNDED)
+    }
+
+    /// [`System::spawn`] with a mailbox of its own kind.
+    pub fn spawn_with<A: Actor>(&mut self, name: &str, actor: A, mailbox: MailboxConfig) -> Addr<A::Msg> {
+        let _quiet = self.quiet();
+        self.core.spawn(NIL, name, actor, mailbox)
+    }
+
+    /// `addr`'s mailbox figures (`None` if it stopped).
+    pub fn mailbox<M>(&self, addr: Addr<M>) -> Option<MailboxStats> {
+        let s = self.core.slots.get(addr.r.slot as usize).filter(|s| s.id == addr.r.id)?;
+        Some(MailboxStats {
+            depth: s.len,
+            high_water: s.high_water,
+            capacity: s.capacity,
+            overflow: crate::mailbox::Overflow::from_code(s.policy),
+            drops: s.drops,
+        })
+    }
+
+    /// The actors parked on full blocking mailboxes now.
+    pub fn blocked(&self) -> Vec<ActorId> {
+        self.core.flow.blocked_actors()
+    }
+
+    /// The deadlocks found so far, each the actors of one cycle of parked sends.
+    pub fn deadlocks(&self) -> &[Vec<ActorId>] {
+        &self.core.flow.deadlocks
     }
 
     /// Spawns a top-level supervisor; it starts the children `children`
@@ -150,7 +187,7 @@ impl System {
         let _quiet = self.quiet();
         let child = ChildSpec::supervisor(name, spec, children);
         let queue = (child.new_queue)(&mut self.core.pools);
-        Addr::new(self.core.spawn_cell(NIL, name, child.type_name, queue, (child.factory)(), 0))
+        Addr::new(self.core.spawn_cell(NIL, name, child.type_name, queue, (child.factory)(), 0, child.mailbox))
     }
 
     /// Starts a child under supervisor `sup` at run time (one-for-one
@@ -199,8 +236,25 @@ impl System {
     }
 
     /// Sends `msg` to `to` from outside the system.
+    ///
+    /// If `to`'s mailbox is full with policy
+    /// [`Overflow::Block`](crate::Overflow::Block), the caller is the
+    /// blocked sender: like a thread on a full blocking queue, it waits, and
+    /// the system runs meanwhile, until there is room. If there never can be
+    /// (nothing else can run), the message becomes a dead letter `deadlock`.
     pub fn send<M: fmt::Debug + 'static>(&mut self, to: Addr<M>, msg: M) -> MsgId {
-        MsgId(self.core.send(to.r, msg, 0))
+        let id = self.core.send(to.r, msg, 0);
+        if self.core.flow.parked_total != 0 && self.core.flow.is_parked(id) {
+            let _quiet = self.quiet();
+            while self.core.flow.is_parked(id) {
+                match self.step_inner() {
+                    Step::Delivered(_) | Step::Advanced(_) => {}
+                    Step::Idle | Step::Deadlock => self.core.abandon_parked(id),
+                    Step::StepLimit | Step::Halted | Step::Stopped => break,
+                }
+            }
+        }
+        MsgId(id)
     }
 
     /// Sends `msg` to `to` after `delay` ticks of virtual time; returns the timer id.
@@ -241,6 +295,7 @@ impl System {
                 Step::Idle => AskError::Dead,
                 Step::StepLimit => AskError::StepLimit,
                 Step::Halted | Step::Stopped => AskError::Halted,
+                Step::Deadlock => AskError::Dead,
             };
             self.core.complete_ask(ask, Err(err.clone()), 0);
             self.core.asks.external.remove(&ask);
@@ -273,6 +328,11 @@ impl System {
         match core.sched.pick(&mut core.sched_rng, core.step + 1) {
             Some(p) => Step::Delivered(core.deliver(p)),
             None if core.advance() => Step::Advanced(core.clock.now),
+            None if core.flow.parked_total != 0 => {
+                let actors = core.flow.blocked_actors();
+                crate::kernel::trace!(core, crate::trace::EventKind::Deadlock { actors });
+                Step::Deadlock
+            }
             None => Step::Idle,
         }
     }
@@ -287,6 +347,7 @@ impl System {
                 Step::StepLimit => return RunOutcome::StepLimit,
                 Step::Halted => return RunOutcome::Halted,
                 Step::Stopped => return RunOutcome::SystemStopped,
+                Step::Deadlock => return RunOutcome::Deadlock,
             }
         }
     }
@@ -319,6 +380,7 @@ impl System {
                 Step::StepLimit => return RunOutcome::StepLimit,
                 Step::Halted => return RunOutcome::Halted,
                 Step::Stopped => return RunOutcome::SystemStopped,
+                Step::Deadlock => return RunOutcome::Deadlock,
             }
         }
     }
@@ -336,6 +398,7 @@ impl System {
                 Step::StepLimit => return RunOutcome::StepLimit,
                 Step::Halted => return RunOutcome::Halted,
                 Step::Stopped => return RunOutcome::SystemStopped,
+                Step::Deadlock => return RunOutcome::Deadlock,
             }
         }
     }

@@ -39,6 +39,8 @@ pub enum MsgKind {
     User,
     /// A poison pill: stop after the messages queued before it.
     Stop,
+    /// A credit grant (flow control), from receiver to sender.
+    Credit,
     /// A child's end (failure or exit), reported to its supervisor.
     ChildEnded,
     /// A monitor's notification that its target stopped.
@@ -105,15 +107,40 @@ pub enum DeadLetterReason {
     PendingAtStop,
     /// A reply that came after its ask had completed.
     LateReply,
+    /// A full mailbox with policy `drop_newest` refused it.
+    DropNewest,
+    /// A full mailbox with policy `drop_oldest` evicted it for a newer one.
+    DropOldest,
+    /// A full mailbox with policy `reject` refused it, and the sender used a
+    /// plain `send`.
+    Rejected,
+    /// Its sender stayed parked on a full mailbox longer than the block timeout.
+    BlockTimeout,
+    /// A full mailbox with policy `fail` refused it (and its owner failed).
+    MailboxOverflow,
+    /// Its sender was parked on a full mailbox that could never drain.
+    Deadlock,
+    /// A fault rule dropped it.
+    InjectedDrop,
+    /// A fault rule's partition separated sender and recipient.
+    Partitioned,
 }
 
 impl DeadLetterReason {
     /// Every reason, in a fixed order.
-    pub const ALL: [DeadLetterReason; 4] = [
+    pub const ALL: [DeadLetterReason; 12] = [
         DeadLetterReason::NoRecipient,
         DeadLetterReason::Failed,
         DeadLetterReason::PendingAtStop,
         DeadLetterReason::LateReply,
+        DeadLetterReason::DropNewest,
+        DeadLetterReason::DropOldest,
+        DeadLetterReason::Rejected,
+        DeadLetterReason::BlockTimeout,
+        DeadLetterReason::MailboxOverflow,
+        DeadLetterReason::Deadlock,
+        DeadLetterReason::InjectedDrop,
+        DeadLetterReason::Partitioned,
     ];
 
     /// The reason's name as the trace writes it.
@@ -123,6 +150,14 @@ impl DeadLetterReason {
             DeadLetterReason::Failed => "failed",
             DeadLetterReason::PendingAtStop => "pending_at_stop",
             DeadLetterReason::LateReply => "late_reply",
+            DeadLetterReason::DropNewest => "drop_newest",
+            DeadLetterReason::DropOldest => "drop_oldest",
+            DeadLetterReason::Rejected => "rejected",
+            DeadLetterReason::BlockTimeout => "block_timeout",
+            DeadLetterReason::MailboxOverflow => "mailbox_overflow",
+            DeadLetterReason::Deadlock => "deadlock",
+            DeadLetterReason::InjectedDrop => "injected_drop",
+            DeadLetterReason::Partitioned => "partitioned",
         }
     }
 }
@@ -316,6 +351,30 @@ pub enum EventKind {
         /// Why.
         reason: String,
     },
+    /// Actors parked on each other's full mailboxes: none can go on.
+    Deadlock {
+        /// The actors in the cycle, from the one that just parked.
+        actors: Vec<ActorId>,
+    },
+    /// A delivery took several messages at once; their `deliver` events follow.
+    Batch {
+        /// The actor.
+        actor: ActorId,
+        /// How many messages.
+        size: u32,
+    },
+    /// A message was dropped, evicted, rejected or parked by a full
+    /// mailbox's policy (a dead letter follows unless it was parked).
+    Overflow {
+        /// The mailbox's owner.
+        actor: ActorId,
+        /// The message concerned.
+        msg: MsgId,
+        /// The policy that acted.
+        policy: crate::mailbox::Overflow,
+        /// The mailbox's depth at that moment.
+        depth: u32,
+    },
     /// A monitor was set up.
     Monitor {
         /// The monitor's id.
@@ -379,6 +438,9 @@ impl EventKind {
             EventKind::SystemStop { .. } => "system_stop",
             EventKind::Monitor { .. } => "monitor",
             EventKind::Link { .. } => "link",
+            EventKind::Deadlock { .. } => "deadlock",
+            EventKind::Batch { .. } => "batch",
+            EventKind::Overflow { .. } => "overflow",
         }
     }
 }
@@ -519,6 +581,25 @@ impl Event {
                 d.u64(21);
                 d.u64(a.0);
                 d.u64(b.0);
+            }
+            EventKind::Deadlock { actors } => {
+                d.u64(22);
+                d.u64(actors.len() as u64);
+                for a in actors {
+                    d.u64(a.0);
+                }
+            }
+            EventKind::Batch { actor, size } => {
+                d.u64(23);
+                d.u64(actor.0);
+                d.u64(u64::from(*size));
+            }
+            EventKind::Overflow { actor, msg, policy, depth } => {
+                d.u64(24);
+                d.u64(actor.0);
+                d.u64(msg.0);
+                d.u64(*policy as u64);
+                d.u64(u64::from(*depth));
             }
             EventKind::DeadLetter { msg, from, to, reason } => {
                 d.u64(13);
