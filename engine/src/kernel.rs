@@ -95,6 +95,16 @@ pub(crate) struct Core {
     pub(crate) flow: crate::backpressure::Flow,
 }
 
+/// An actor about to get a slot.
+pub(crate) struct NewCell {
+    pub(crate) type_name: &'static str,
+    /// Its mailbox: (pool, queue).
+    pub(crate) queue: (u16, u32),
+    pub(crate) cell: Box<dyn Cell>,
+    pub(crate) flags: u16,
+    pub(crate) mailbox: MailboxConfig,
+}
+
 fn opt(id: u64) -> Option<ActorId> {
     (id != 0).then_some(ActorId(id))
 }
@@ -188,28 +198,22 @@ impl Core {
         let pool = self.pools.id_of::<A::Msg>();
         let queue = self.pools.new_queue::<A::Msg>(pool);
         let cell = Box::new(ActorBox::new(actor, CompactString::default()));
-        Addr::new(self.spawn_cell(parent, name, short_type::<A>(), (pool, queue), cell, 0, mailbox))
+        let new = NewCell { type_name: short_type::<A>(), queue: (pool, queue), cell, flags: 0, mailbox };
+        Addr::new(self.spawn_cell(parent, name, new))
     }
 
     /// Spawns a child of supervisor `parent` from its spec.
     pub(crate) fn spawn_child(&mut self, parent: u32, spec: &ChildSpec) -> Ref {
         let queue = (spec.new_queue)(&mut self.pools);
         let flags = SUPERVISED | if spec.shutdown == Shutdown::BrutalKill { BRUTAL } else { 0 };
-        self.spawn_cell(parent, &spec.name, spec.type_name, queue, (spec.factory)(), flags, spec.mailbox)
+        let new = NewCell { type_name: spec.type_name, queue, cell: (spec.factory)(), flags, mailbox: spec.mailbox };
+        self.spawn_cell(parent, &spec.name, new)
     }
 
     /// Gives `cell` a slot, links it under `parent`, records the spawn, and
     /// runs its `pre_start`.
-    pub(crate) fn spawn_cell(
-        &mut self,
-        parent: u32,
-        name: &str,
-        type_name: &'static str,
-        (pool, queue): (u16, u32),
-        mut cell: Box<dyn Cell>,
-        flags: u16,
-        mailbox: MailboxConfig,
-    ) -> Ref {
+    pub(crate) fn spawn_cell(&mut self, parent: u32, name: &str, new: NewCell) -> Ref {
+        let NewCell { type_name, queue: (pool, queue), mut cell, flags, mailbox } = new;
         self.next_actor += 1;
         let id = ActorId(self.next_actor);
         let slot = self.slots.insert(

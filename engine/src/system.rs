@@ -187,7 +187,14 @@ impl System {
         let _quiet = self.quiet();
         let child = ChildSpec::supervisor(name, spec, children);
         let queue = (child.new_queue)(&mut self.core.pools);
-        Addr::new(self.core.spawn_cell(NIL, name, child.type_name, queue, (child.factory)(), 0, child.mailbox))
+        let new = crate::kernel::NewCell {
+            type_name: child.type_name,
+            queue,
+            cell: (child.factory)(),
+            flags: 0,
+            mailbox: child.mailbox,
+        };
+        Addr::new(self.core.spawn_cell(NIL, name, new))
     }
 
     /// Starts a child under supervisor `sup` at run time (one-for-one
