@@ -168,6 +168,7 @@ impl Core {
             if let Some(t) = p.timer {
                 self.clock.cancel(t);
             }
+            trace!(self, EventKind::Admitted { actor: me.id, msg: MsgId(p.id) });
             (p.admit)(self);
             if let Some(s) = p.sender {
                 self.unpark(s);

@@ -375,6 +375,14 @@ pub enum EventKind {
         /// The mailbox's depth at that moment.
         depth: u32,
     },
+    /// A parked send got room and was queued; its sender may run again
+    /// once none of its sends is parked.
+    Admitted {
+        /// The mailbox's owner.
+        actor: ActorId,
+        /// The message.
+        msg: MsgId,
+    },
     /// A monitor was set up.
     Monitor {
         /// The monitor's id.
@@ -441,6 +449,7 @@ impl EventKind {
             EventKind::Deadlock { .. } => "deadlock",
             EventKind::Batch { .. } => "batch",
             EventKind::Overflow { .. } => "overflow",
+            EventKind::Admitted { .. } => "admitted",
         }
     }
 }
@@ -588,6 +597,11 @@ impl Event {
                 for a in actors {
                     d.u64(a.0);
                 }
+            }
+            EventKind::Admitted { actor, msg } => {
+                d.u64(25);
+                d.u64(actor.0);
+                d.u64(msg.0);
             }
             EventKind::Batch { actor, size } => {
                 d.u64(23);

@@ -1,0 +1,5 @@
+//! Mailboxes and back-pressure (SPEC section 5): each policy on a
+//! hand-written system, and properties over generated ones.
+
+mod props;
+mod units;
