@@ -9,10 +9,11 @@ use rand_chacha::ChaCha8Rng;
 use crate::actor::{Actor, Behavior, Handled};
 use crate::address::{ActorId, MsgId, Ref};
 use crate::context::Context;
+use crate::faults::Fate;
 use crate::mailbox::{Item, Signal};
 use crate::panic;
 use crate::system::{trace, Core};
-use crate::trace::{EventKind, StopReason};
+use crate::trace::{DeadLetterReason, EventKind, StopReason};
 
 /// What a delivery came to.
 pub(crate) enum Outcome {
@@ -152,6 +153,21 @@ impl<A: Actor> Cell for ActorBox<A> {
                 let from = (env.from != 0).then_some(ActorId(env.from));
                 let id = env.id;
                 trace!(core, cause = env.cause, EventKind::Deliver { msg: MsgId(id), actor: me.id, from });
+                let mut slow = 0;
+                if core.fault_on {
+                    match core.delivery_fault(me, &env.msg, id) {
+                        Some((rule, Fate::Crash)) => {
+                            return Outcome::failed(format!("injected crash (rule {rule})"), id, env.from)
+                        }
+                        Some((_, Fate::Kill)) => {
+                            core.dead_letter(id, env.from, me.id, DeadLetterReason::PendingAtStop, None);
+                            core.kill(me, 0);
+                            return Outcome::Handled;
+                        }
+                        Some((_, Fate::Slow(ticks))) => slow = ticks,
+                        _ => {}
+                    }
+                }
                 let handler: Behavior<A> = self.behavior.unwrap_or(A::handle);
                 let ActorBox { state, behavior, name, rng } = self;
                 let mut ctx = Context::new(core, me, from, behavior, rng, name);
@@ -160,6 +176,9 @@ impl<A: Actor> Cell for ActorBox<A> {
                     Ok(Ok(())) => {
                         core.stats.handled += 1;
                         trace!(core, EventKind::Done { actor: me.id, msg: MsgId(id) });
+                        if slow > 0 {
+                            core.slow_down(me, slow);
+                        }
                         Outcome::Handled
                     }
                     Ok(Err(f)) => Outcome::failed(f.reason().to_string(), id, env.from),

@@ -15,6 +15,12 @@ pub(crate) enum TimerKind {
     Msg(Box<dyn FnOnce(&mut Core)>),
     /// An ask's timeout.
     AskTimeout(u64),
+    /// A delayed message lands (a `delay` fault).
+    Land(Box<dyn FnOnce(&mut Core)>),
+    /// The end of a `slow` fault.
+    Release(crate::address::Ref),
+    /// A fault rule with `at_time` fires on every matching actor.
+    FaultAt(usize),
     /// A parked send's block timeout.
     BlockTimeout { target: u64, msg: u64 },
     /// The end of a restart backoff: start these children of `sup` again.

@@ -119,6 +119,9 @@ pub struct Config {
     /// replay can rebuild the same run.
     #[serde(default)]
     pub params: serde_json::Value,
+    /// The fault plan, if any (SPEC section 7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faults: Option<crate::faults::FaultPlan>,
     /// Print panics from actors to stderr (they are always caught; by default
     /// they are silent and only recorded as failures).
     #[serde(default)]
@@ -139,8 +142,15 @@ impl Config {
             max_steps: Self::DEFAULT_MAX_STEPS,
             scenario: String::new(),
             params: serde_json::Value::Null,
+            faults: None,
             print_panics: false,
         }
+    }
+
+    /// Sets the fault plan.
+    pub fn faults(mut self, plan: crate::faults::FaultPlan) -> Self {
+        self.faults = Some(plan);
+        self
     }
 
     /// Sets the strategy.

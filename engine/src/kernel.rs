@@ -39,8 +39,10 @@ pub(crate) const BRUTAL: u16 = 16;
 pub(crate) const TRAP_EXIT: u16 = 32;
 /// It sent to a full blocking mailbox and waits for room.
 pub(crate) const BLOCKED: u16 = 64;
+/// A `slow` fault holds it for a while.
+pub(crate) const SLOWED: u16 = 128;
 /// Flags that keep an actor from running although it has messages.
-pub(crate) const HOLD: u16 = SUSPENDED | BLOCKED;
+pub(crate) const HOLD: u16 = SUSPENDED | BLOCKED | SLOWED;
 
 /// Records an event if tracing is on, without building it otherwise.
 macro_rules! trace {
@@ -93,6 +95,12 @@ pub(crate) struct Core {
     pub(crate) drain_buf: Vec<(u64, u64)>,
     pub(crate) links: crate::links::Links,
     pub(crate) flow: crate::backpressure::Flow,
+    /// The fault injector, if the config has a plan.
+    pub(crate) faults: Option<Box<crate::faults::Injector>>,
+    /// `faults.is_some()`, read on the hot path.
+    pub(crate) fault_on: bool,
+    /// Clone functions for the `duplicate` fault, by message type.
+    pub(crate) dups: std::collections::BTreeMap<std::any::TypeId, Box<dyn std::any::Any>>,
 }
 
 /// An actor about to get a slot.
@@ -142,6 +150,9 @@ impl Core {
             system_stopped: None,
             links: Default::default(),
             flow: Default::default(),
+            faults: None,
+            fault_on: false,
+            dups: Default::default(),
             top_first: NIL,
             top_last: NIL,
             drain_buf: Vec::new(),
@@ -159,6 +170,7 @@ impl Core {
             level: self.config.trace,
             max_steps: self.config.max_steps,
             params: self.config.params.clone(),
+            faults: self.config.faults.clone(),
         }
     }
 
@@ -252,6 +264,9 @@ impl Core {
                 type_name: type_name.into(),
             }
         );
+        if let Some(inj) = self.faults.as_mut() {
+            inj.names.insert(id.0, (name.to_string(), type_name));
+        }
         cell.set_name(name);
         self.running.push(slot);
         let started = cell.start(self, me);
@@ -327,6 +342,9 @@ impl Core {
             );
         }
         self.stats.sent += 1;
+        if self.fault_on {
+            return self.send_with_faults(to, msg, from, id);
+        }
         let cause = self.cause;
         self.enqueue(to, Item::User(Envelope { msg, id, from, cause }));
     }
@@ -488,6 +506,9 @@ impl Core {
                 }
                 TimerKind::Restart { sup, children, reason } => self.restart_now(sup, children, reason),
                 TimerKind::BlockTimeout { target, msg } => self.block_timeout(target, msg),
+                TimerKind::Land(land) => land(self),
+                TimerKind::Release(r) => self.release(r),
+                TimerKind::FaultAt(rule) => self.fault_at(rule),
                 TimerKind::AskTimeout(ask) => {
                     if let Some(p) = self.asks.pending.get_mut(&ask) {
                         p.timer = 0;

@@ -122,6 +122,8 @@ mod clock;
 mod config;
 mod context;
 mod dead_letters;
+pub mod faults;
+mod inject;
 mod kernel;
 mod lifecycle;
 mod links;

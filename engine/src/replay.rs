@@ -112,6 +112,7 @@ pub fn config_of(header: &TraceHeader) -> Config {
         max_steps: header.max_steps,
         scenario: header.scenario.clone(),
         params: header.params.clone(),
+        faults: header.faults.clone(),
         print_panics: false,
     }
 }

@@ -11,8 +11,9 @@ use rand_chacha::ChaCha8Rng;
 /// The scheduler's stream.
 pub(crate) const SCHEDULE: u64 = 0;
 /// The fault injector's stream.
-#[allow(dead_code)]
 pub(crate) const FAULTS: u64 = 1;
+/// The stream a swarm plan is drawn from.
+pub(crate) const SWARM: u64 = 2;
 /// Actor streams start here; actor `#n` draws from stream `ACTORS + n`.
 pub(crate) const ACTORS: u64 = 1 << 32;
 

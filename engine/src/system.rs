@@ -103,7 +103,9 @@ pub struct System {
 impl System {
     /// A new system; the trace (if on) is kept in memory.
     pub fn new(config: Config) -> Self {
-        System { core: Core::new(config, true) }
+        let mut core = Core::new(config, true);
+        core.install_faults();
+        System { core }
     }
 
     /// Silences panics from actor code while the engine runs it.
@@ -117,6 +119,7 @@ impl System {
     /// drop), and keeps it in memory too if `keep_in_memory`.
     pub fn with_trace_writer(config: Config, out: impl Write + 'static, keep_in_memory: bool) -> Self {
         let mut core = Core::new(config, keep_in_memory);
+        core.install_faults();
         if core.trace.on {
             let header = core.header();
             core.trace.set_writer(Box::new(out), &header);
@@ -126,6 +129,7 @@ impl System {
 
     pub(crate) fn replaying(config: Config, comparer: Comparer) -> Self {
         let mut core = Core::new(config, false);
+        core.install_faults();
         core.trace.compare = Some(comparer);
         System { core }
     }
@@ -151,6 +155,13 @@ impl System {
     pub fn spawn_with<A: Actor>(&mut self, name: &str, actor: A, mailbox: MailboxConfig) -> Addr<A::Msg> {
         let _quiet = self.quiet();
         self.core.spawn(NIL, name, actor, mailbox)
+    }
+
+    /// Lets the `duplicate` fault copy messages of type `M` (it cannot copy
+    /// a message type that is not `Clone`; without this call the fault is
+    /// recorded as `duplicate_skipped`).
+    pub fn allow_duplicates<M: Clone + 'static>(&mut self) {
+        self.core.allow_duplicates::<M>();
     }
 
     /// `addr`'s mailbox figures (`None` if it stopped).

@@ -383,6 +383,18 @@ pub enum EventKind {
         /// The message.
         msg: MsgId,
     },
+    /// A fault rule injected a fault.
+    Fault {
+        /// The rule's name.
+        rule: String,
+        /// What it did (crash, kill, drop, duplicate, delay, shrink_mailbox, slow, partition).
+        action: CompactString,
+        /// The actor it hit.
+        actor: ActorId,
+        /// The message concerned, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        msg: Option<MsgId>,
+    },
     /// A monitor was set up.
     Monitor {
         /// The monitor's id.
@@ -450,6 +462,7 @@ impl EventKind {
             EventKind::Batch { .. } => "batch",
             EventKind::Overflow { .. } => "overflow",
             EventKind::Admitted { .. } => "admitted",
+            EventKind::Fault { .. } => "fault",
         }
     }
 }
@@ -597,6 +610,13 @@ impl Event {
                 for a in actors {
                     d.u64(a.0);
                 }
+            }
+            EventKind::Fault { rule, action, actor, msg } => {
+                d.u64(26);
+                d.str(rule);
+                d.str(action);
+                d.u64(actor.0);
+                d.u64(msg.map_or(0, |m| m.0));
             }
             EventKind::Admitted { actor, msg } => {
                 d.u64(25);

@@ -40,6 +40,9 @@ pub struct TraceHeader {
     /// The scenario's parameters.
     #[serde(default)]
     pub params: serde_json::Value,
+    /// The fault plan the run used, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faults: Option<crate::faults::FaultPlan>,
 }
 
 /// The last line of a complete trace.
@@ -278,6 +281,7 @@ impl<R: BufRead> TraceReader<R> {
                 level: TraceLevel::Off,
                 max_steps: 0,
                 params: serde_json::Value::Null,
+                faults: None,
             },
             line_no: 0,
             buf: String::new(),
