@@ -48,6 +48,8 @@ pub struct Stats {
     pub failures: u64,
     /// Timers fired.
     pub timers_fired: u64,
+    /// Faults injected by the fault plan.
+    pub faults: u64,
 }
 
 impl Stats {

@@ -37,6 +37,7 @@ impl Core {
     }
 
     fn fault_event(&mut self, rule: usize, action: &str, actor: ActorId, msg: Option<u64>) {
+        self.stats.faults += 1;
         if self.trace.on {
             let name = self.faults.as_ref().map_or(String::new(), |f| f.plan.rules[rule].name.clone());
             let action = CompactString::from(action);

@@ -46,6 +46,13 @@ pub struct RunArgs {
     /// The most deliveries the run may make.
     #[arg(long, default_value_t = rehearsal::Config::DEFAULT_MAX_STEPS)]
     pub max_steps: u64,
+    /// Inject the faults of this plan (TOML; see the README).
+    #[arg(long, value_name = "PLAN")]
+    pub faults: Option<PathBuf>,
+    /// Swarm mode: the seed also draws which rules of the plan apply and
+    /// scales their probabilities.
+    #[arg(long, requires = "faults")]
+    pub swarm: bool,
     /// Write the trace (JSON Lines) to this file.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,

@@ -3,6 +3,7 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
+use rehearsal::faults::FaultPlan;
 use rehearsal::replay::{replay, ReplayError};
 use rehearsal::trace::{format_hash, TraceReader};
 use rehearsal::{Config, DeadLetterReason, RunOutcome, System, TraceLevel};
@@ -48,11 +49,19 @@ fn run(args: RunArgs, out: Out<'_>) -> Result<u8, CliError> {
     let given: Vec<(&str, &str)> = args.params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let params = Params::resolve(scenario, &given).map_err(|e| CliError::bad_input(e.to_string()))?;
     let level = if args.payloads { TraceLevel::Payloads } else { TraceLevel::Events };
-    let config = Config::seeded(args.seed)
+    let plan = match &args.faults {
+        Some(path) => {
+            let plan = FaultPlan::from_toml_file(path).map_err(|e| CliError::bad_input(e.to_string()))?;
+            Some(if args.swarm { plan.swarm(args.seed) } else { plan })
+        }
+        None => None,
+    };
+    let mut config = Config::seeded(args.seed)
         .strategy(args.strategy)
         .trace(level)
         .max_steps(args.max_steps)
         .scenario(scenario.name(), params.to_json());
+    config.faults = plan;
     let mut sys = match &args.trace {
         Some(path) => {
             if path.is_dir() {
@@ -80,6 +89,12 @@ fn command_line(scenario: &dyn Scenario, params: &Params, args: &RunArgs) -> Str
     let mut cmd = format!("rehearsal run {} --seed {} --strategy {}", scenario.name(), args.seed, args.strategy);
     for (k, v) in params.pairs() {
         cmd.push_str(&format!(" --param {k}={v}"));
+    }
+    if let Some(f) = &args.faults {
+        cmd.push_str(&format!(" --faults {}", f.display()));
+        if args.swarm {
+            cmd.push_str(" --swarm");
+        }
     }
     if args.max_steps != Config::DEFAULT_MAX_STEPS {
         cmd.push_str(&format!(" --max-steps {}", args.max_steps));
@@ -110,6 +125,9 @@ fn summary(
         s.sent, s.handled, s.dead_letters, s.queued
     )?;
     writeln!(out, "actors       spawned {}, stopped {}, failures {}", s.spawned, s.stopped, s.failures)?;
+    if args.faults.is_some() {
+        writeln!(out, "faults       {} injected", s.faults)?;
+    }
     let by_reason: Vec<String> =
         DeadLetterReason::ALL.iter().filter(|r| s.dead(**r) > 0).map(|r| format!("{r} {}", s.dead(*r))).collect();
     writeln!(out, "dead letters {}", if by_reason.is_empty() { "none".to_string() } else { by_reason.join(", ") })?;
