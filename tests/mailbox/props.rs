@@ -100,20 +100,27 @@ fn plan(case: &Case) -> Option<FaultPlan> {
         .iter()
         .enumerate()
         .map(|(i, &(a, p))| {
-            let action = match a % 6 {
+            let action = match a % 8 {
                 0 => Action::Drop,
                 1 => Action::Delay { min: 1, max: 3 },
                 2 => Action::Crash,
                 3 => Action::Kill,
                 4 => Action::Slow(2),
+                5 => Action::ShrinkMailbox(1),
+                6 => Action::Partition { with: Selector("consumer*".into()), from: 0, until: 3 },
                 _ => Action::Duplicate,
             };
-            let actors = if action == Action::Crash || action == Action::Kill { "producer*" } else { "consumer*" };
+            let on_producers = matches!(action, Action::Crash | Action::Kill | Action::Partition { .. });
+            let actors = if on_producers { "producer*" } else { "consumer*" };
             FaultRule {
                 name: format!("rule-{i}"),
                 actors: Selector(actors.into()),
                 messages: None,
-                trigger: Trigger::Probability(f64::from(p % 30) / 100.0),
+                trigger: if matches!(action, Action::Partition { .. }) {
+                    Trigger::Always
+                } else {
+                    Trigger::Probability(f64::from(p % 30) / 100.0)
+                },
                 action,
             }
         })
@@ -261,7 +268,7 @@ fn case() -> impl Strategy<Value = Case> {
     let consumers = prop::collection::vec((0u32..6, policy(), 1u8..4), 1..=3);
     let burst = (0usize..3, 1u32..8, prop_oneof![Just(Mode::Send), Just(Mode::TrySend)]);
     let producers = prop::collection::vec(prop::collection::vec(burst, 1..4), 1..=4);
-    let faults = prop::collection::vec((0u8..6, 0u8..30), 0..3);
+    let faults = prop::collection::vec((0u8..8, 0u8..30), 0..3);
     (consumers, producers, faults, any::<u64>()).prop_map(|(consumers, producers, faults, seed)| Case {
         consumers,
         producers,
