@@ -1,51 +1,26 @@
 //! Back-pressure: what a full bounded mailbox does (SPEC rule 22), parked
 //! senders and deadlocks, and credit-based flow control (SPEC rule 23).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 use crate::address::{ActorId, MsgId, Ref};
 use crate::clock::{Timer, TimerKind};
-use crate::kernel::{trace, Core, BLOCKED};
-use crate::mailbox::{Item, Overflow, Signal};
+use crate::kernel::{trace, Core, BLOCKED, HOLD};
+use crate::mailbox::{Item, Overflow, Parked, Signal};
 use crate::trace::{DeadLetterReason, EventKind, MsgKind};
-
-/// A send waiting for room in a full [`Overflow::Block`] mailbox.
-struct Parked {
-    /// The actor that sent it and is parked meanwhile (none for a test or a timer).
-    sender: Option<Ref>,
-    id: u64,
-    from: u64,
-    timer: Option<u64>,
-    /// Queues the message (its type is known only here).
-    admit: Box<dyn FnOnce(&mut Core)>,
-}
 
 #[derive(Default)]
 pub(crate) struct Flow {
-    /// Target actor id → sends waiting for room, oldest first.
-    parked: BTreeMap<u64, VecDeque<Parked>>,
     /// How many sends are parked in all.
     pub(crate) parked_total: usize,
-    /// Parked sender id → (its slot, its parked sends).
-    blocked: BTreeMap<u64, (Ref, u32)>,
+    /// Per sender slot: how many of its sends are parked.
+    blocked: Vec<u32>,
     /// Actor id → its block timeout, in ticks.
     pub(crate) block_timeouts: BTreeMap<u64, u64>,
     /// (sender id, receiver id) → credit the receiver granted and the sender has not used.
     credits: BTreeMap<(u64, u64), u32>,
     /// Deadlocks found so far, each the actors of one cycle.
     pub(crate) deadlocks: Vec<Vec<ActorId>>,
-}
-
-impl Flow {
-    /// Returns true if and only if message `id` is parked.
-    pub(crate) fn is_parked(&self, id: u64) -> bool {
-        self.parked.values().any(|q| q.iter().any(|p| p.id == id))
-    }
-
-    /// The actors parked now, by id.
-    pub(crate) fn blocked_actors(&self) -> Vec<ActorId> {
-        self.blocked.keys().map(|&id| ActorId(id)).collect()
-    }
 }
 
 // ===== impl Core: overflow =====
@@ -105,6 +80,23 @@ impl Core {
 
     // ----- blocking -----
 
+    /// The actors parked now, by id.
+    pub(crate) fn blocked_actors(&self) -> Vec<ActorId> {
+        let mut ids: Vec<ActorId> = (0..self.flow.blocked.len())
+            .filter(|&i| self.flow.blocked[i] > 0)
+            .filter_map(|i| self.slots.get(i).map(|s| s.id))
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// Returns true if and only if message `id` to `to` is parked.
+    pub(crate) fn is_parked(&self, to: Ref, id: u64) -> bool {
+        self.flow.parked_total != 0
+            && self.alive(to)
+            && self.pools.dyn_ref(self.slots[to.slot as usize].pool).has_parked(self.slots[to.slot as usize].queue, id)
+    }
+
     /// Parks `item` until `to` has room; parks its sender too, if it is the
     /// actor running now.
     fn park_send<M: 'static>(&mut self, to: Ref, item: Item<M>) {
@@ -113,137 +105,165 @@ impl Core {
         self.stats.queued += 1;
         let timer = self.flow.block_timeouts.get(&to.id.0).map(|&t| {
             let at = self.clock.now.saturating_add(t);
-            self.clock.set(at, Timer { kind: TimerKind::BlockTimeout { target: to.id.0, msg: id }, cause: self.cause })
+            self.clock.set(at, Timer { kind: TimerKind::BlockTimeout { target: to, msg: id }, cause: self.cause })
         });
-        let admit = Box::new(move |core: &mut Core| core.enqueue_admitted(to, item));
-        self.flow.parked.entry(to.id.0).or_default().push_back(Parked { sender, id, from, timer, admit });
+        let (pool, queue) = (self.slots[to.slot as usize].pool, self.slots[to.slot as usize].queue);
+        self.pools.get::<M>(pool).parked_mut(queue).push_back(Parked { item, sender, timer });
         self.flow.parked_total += 1;
         let Some(s) = sender else { return };
-        self.flow.blocked.entry(s.id.0).or_insert((s, 0)).1 += 1;
-        self.slots[s.slot as usize].flags |= BLOCKED;
-        self.sched.remove(s.slot);
-        if let Some(cycle) = self.wait_cycle(s.id.0, to.id.0) {
-            trace!(self, EventKind::Deadlock { actors: cycle.clone() });
-            self.flow.deadlocks.push(cycle);
+        if self.flow.blocked.len() <= s.slot as usize {
+            self.flow.blocked.resize(s.slot as usize + 1, 0);
+        }
+        self.flow.blocked[s.slot as usize] += 1;
+        if self.flow.blocked[s.slot as usize] == 1 {
+            self.slots[s.slot as usize].flags |= BLOCKED;
+            self.sched.remove(s.slot);
+        }
+        if self.slots[to.slot as usize].flags & BLOCKED != 0 {
+            if let Some(cycle) = self.wait_cycle(s.id.0, to.id.0) {
+                trace!(self, EventKind::Deadlock { actors: cycle.clone() });
+                self.flow.deadlocks.push(cycle);
+            }
         }
     }
 
     /// If `target` waits (through parked sends) on `sender`, the cycle.
     fn wait_cycle(&self, sender: u64, target: u64) -> Option<Vec<ActorId>> {
-        let mut path = vec![ActorId(sender)];
-        let mut seen = std::collections::BTreeSet::new();
-        self.waits_on(target, sender, &mut path, &mut seen).then_some(path)
-    }
-
-    fn waits_on(&self, x: u64, goal: u64, path: &mut Vec<ActorId>, seen: &mut std::collections::BTreeSet<u64>) -> bool {
-        if x == goal {
-            return true;
-        }
-        if !seen.insert(x) || !self.flow.blocked.contains_key(&x) {
-            return false;
-        }
-        path.push(ActorId(x));
-        for (&t, q) in &self.flow.parked {
-            if q.iter().any(|p| p.sender.is_some_and(|s| s.id.0 == x)) && self.waits_on(t, goal, path, seen) {
-                return true;
+        // Who waits on whom: (sender id → target ids), from every pool.
+        let owner: BTreeMap<(u16, u32), u64> = (0..self.slots.capacity_used())
+            .filter_map(|i| self.slots.get(i).map(|s| ((s.pool, s.queue), s.id.0)))
+            .collect();
+        let mut waits: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+        let mut edges = Vec::new();
+        for (pool, p) in self.pools.all() {
+            edges.clear();
+            p.parked_senders(&mut edges);
+            for &(queue, from) in &edges {
+                if let Some(&t) = owner.get(&(pool, queue)) {
+                    waits.entry(from).or_default().push(t);
+                }
             }
         }
-        path.pop();
-        false
+        let mut path = vec![ActorId(sender)];
+        let mut seen = std::collections::BTreeSet::new();
+        fn walk(
+            x: u64,
+            goal: u64,
+            waits: &BTreeMap<u64, Vec<u64>>,
+            path: &mut Vec<ActorId>,
+            seen: &mut std::collections::BTreeSet<u64>,
+        ) -> bool {
+            if x == goal {
+                return true;
+            }
+            if !seen.insert(x) {
+                return false;
+            }
+            path.push(ActorId(x));
+            for &t in waits.get(&x).map_or(&[][..], |v| v.as_slice()) {
+                if walk(t, goal, waits, path, seen) {
+                    return true;
+                }
+            }
+            path.pop();
+            false
+        }
+        walk(target, sender, &waits, &mut path, &mut seen).then_some(path)
     }
 
-    /// `me` just took a message: let parked sends in while there is room.
-    pub(crate) fn admit(&mut self, me: Ref) {
+    /// `me` just took a message from its queue: let parked sends in while
+    /// there is room.
+    pub(crate) fn admit<M: 'static>(&mut self, me: Ref, pool: u16, queue: u32) {
         loop {
             let s = &self.slots[me.slot as usize];
             if s.capacity != 0 && s.len - s.signals >= s.capacity {
                 return;
             }
-            let Some(q) = self.flow.parked.get_mut(&me.id.0) else { return };
-            let Some(p) = q.pop_front() else { return };
-            if q.is_empty() {
-                self.flow.parked.remove(&me.id.0);
-            }
+            let Some((id, sender, timer)) = self.pools.get::<M>(pool).admit_one(queue) else { return };
             self.flow.parked_total -= 1;
-            if let Some(t) = p.timer {
+            if let Some(t) = timer {
                 self.clock.cancel(t);
             }
-            trace!(self, EventKind::Admitted { actor: me.id, msg: MsgId(p.id) });
-            (p.admit)(self);
-            if let Some(s) = p.sender {
-                self.unpark(s);
+            let s = &mut self.slots[me.slot as usize];
+            s.len += 1;
+            s.high_water = s.high_water.max(s.len);
+            if s.len == 1 && s.flags & HOLD == 0 {
+                self.sched.wake(me.slot, pool, queue, id);
+            }
+            trace!(self, EventKind::Admitted { actor: me.id, msg: MsgId(id) });
+            if let Some(snd) = sender {
+                self.unpark(snd);
             }
         }
     }
 
-    /// One of `s`'s parked sends went through (or timed out).
+    /// One of `s`'s parked sends went through (or timed out). A stopped
+    /// sender's count was reset and its parked sends forgot it, so the slot
+    /// here is still `s`.
+    #[inline]
     fn unpark(&mut self, s: Ref) {
-        let Some(entry) = self.flow.blocked.get_mut(&s.id.0) else { return };
-        entry.1 -= 1;
-        if entry.1 > 0 {
-            return;
-        }
-        self.flow.blocked.remove(&s.id.0);
-        if self.alive(s) {
+        let Some(n) = self.flow.blocked.get_mut(s.slot as usize).filter(|n| **n > 0) else { return };
+        *n -= 1;
+        if *n == 0 && self.alive(s) {
             self.slots[s.slot as usize].flags &= !BLOCKED;
             self.wake_if_ready(s);
         }
     }
 
-    /// A parked send's block timeout passed: it becomes a dead letter.
-    pub(crate) fn block_timeout(&mut self, target: u64, msg: u64) {
-        let Some(q) = self.flow.parked.get_mut(&target) else { return };
-        let Some(pos) = q.iter().position(|p| p.id == msg) else { return };
-        let p = q.remove(pos).expect("position is in range");
-        if q.is_empty() {
-            self.flow.parked.remove(&target);
+    /// Takes parked send `msg` off `target`'s list: a dead letter with `reason`.
+    fn unpark_as_dead(&mut self, target: Ref, msg: u64, reason: DeadLetterReason) {
+        if !self.alive(target) {
+            return;
         }
+        let (pool, queue) = (self.slots[target.slot as usize].pool, self.slots[target.slot as usize].queue);
+        let Some((id, from, sender, timer)) = self.pools.dyn_pool(pool).take_parked(queue, msg) else { return };
         self.flow.parked_total -= 1;
         self.stats.queued -= 1;
-        self.dead_letter(p.id, p.from, ActorId(target), DeadLetterReason::BlockTimeout, None);
-        if let Some(s) = p.sender {
+        if let Some(t) = timer {
+            self.clock.cancel(t);
+        }
+        self.dead_letter(id, from, target.id, reason, None);
+        if let Some(s) = sender {
             self.unpark(s);
         }
+    }
+
+    /// A parked send's block timeout passed: it becomes a dead letter.
+    pub(crate) fn block_timeout(&mut self, target: Ref, msg: u64) {
+        self.unpark_as_dead(target, msg, DeadLetterReason::BlockTimeout);
     }
 
     /// Gives up a parked send that can never go through (its target will
     /// never drain): a dead letter `deadlock`.
-    pub(crate) fn abandon_parked(&mut self, msg: u64) {
-        let target = self.flow.parked.iter().find(|(_, q)| q.iter().any(|p| p.id == msg)).map(|(&t, _)| t);
-        let Some(target) = target else { return };
-        let q = self.flow.parked.get_mut(&target).expect("found above");
-        let pos = q.iter().position(|p| p.id == msg).expect("found above");
-        let p = q.remove(pos).expect("position is in range");
-        if q.is_empty() {
-            self.flow.parked.remove(&target);
-        }
-        self.flow.parked_total -= 1;
-        self.stats.queued -= 1;
-        if let Some(t) = p.timer {
-            self.clock.cancel(t);
-        }
-        self.dead_letter(p.id, p.from, ActorId(target), DeadLetterReason::Deadlock, None);
-        if let Some(s) = p.sender {
-            self.unpark(s);
-        }
+    pub(crate) fn abandon_parked(&mut self, target: Ref, msg: u64) {
+        self.unpark_as_dead(target, msg, DeadLetterReason::Deadlock);
     }
 
-    /// `r` stopped: sends parked on it are dead letters, its credits are gone.
+    /// `r` is stopping for good: sends parked on it are dead letters, its
+    /// own parked sends wait on without it, its credits are gone.
     pub(crate) fn flow_forget(&mut self, r: Ref) {
-        if let Some(q) = self.flow.parked.remove(&r.id.0) {
-            for p in q {
+        if self.flow.parked_total != 0 {
+            let (pool, queue) = (self.slots[r.slot as usize].pool, self.slots[r.slot as usize].queue);
+            let mut out = Vec::new();
+            self.pools.dyn_pool(pool).drain_parked(queue, &mut out);
+            for (id, from, sender, timer) in out {
                 self.flow.parked_total -= 1;
                 self.stats.queued -= 1;
-                if let Some(t) = p.timer {
+                if let Some(t) = timer {
                     self.clock.cancel(t);
                 }
-                self.dead_letter(p.id, p.from, r.id, DeadLetterReason::NoRecipient, None);
-                if let Some(s) = p.sender {
+                self.dead_letter(id, from, r.id, DeadLetterReason::NoRecipient, None);
+                if let Some(s) = sender {
                     self.unpark(s);
                 }
             }
+            if self.flow.blocked.get(r.slot as usize).is_some_and(|n| *n > 0) {
+                self.flow.blocked[r.slot as usize] = 0;
+                for i in 0..self.pools.count() {
+                    self.pools.dyn_pool(i).forget_sender(r.id.0);
+                }
+            }
         }
-        self.flow.blocked.remove(&r.id.0);
         self.flow.block_timeouts.remove(&r.id.0);
         if !self.flow.credits.is_empty() {
             self.flow.credits.retain(|&(s, t), _| s != r.id.0 && t != r.id.0);

@@ -22,7 +22,7 @@ pub(crate) enum TimerKind {
     /// A fault rule with `at_time` fires on every matching actor.
     FaultAt(usize),
     /// A parked send's block timeout.
-    BlockTimeout { target: u64, msg: u64 },
+    BlockTimeout { target: crate::address::Ref, msg: u64 },
     /// The end of a restart backoff: start these children of `sup` again.
     Restart { sup: crate::address::Ref, children: Vec<crate::address::Ref>, reason: crate::trace::StopReason },
 }

@@ -388,22 +388,6 @@ impl Core {
         }
     }
 
-    /// Queues `item` past the capacity check (an admitted parked send).
-    pub(crate) fn enqueue_admitted<M: 'static>(&mut self, to: Ref, item: Item<M>) {
-        let Some(s) = self.slots.get_mut(to.slot as usize).filter(|s| s.id == to.id) else {
-            let (id, from) = (item.id(), item.from());
-            self.stats.queued -= 1;
-            return self.dead_letter(id, from, to.id, DeadLetterReason::NoRecipient, None);
-        };
-        let head = item.id();
-        self.pools.queue::<M>(s.pool, s.queue).push_back(item);
-        s.len += 1;
-        s.high_water = s.high_water.max(s.len);
-        if s.len == 1 && s.flags & HOLD == 0 {
-            self.sched.wake(to.slot, s.pool, s.queue, head);
-        }
-    }
-
     /// A `try_send` met a full rejecting mailbox: the message counts as sent
     /// and handed back. Returns its id.
     pub(crate) fn rejected_back<M: fmt::Debug>(&mut self, to: Ref, msg: &M, from: u64) -> u64 {
@@ -670,7 +654,7 @@ impl Core {
         }
         self.stats.queued -= 1;
         if self.flow.parked_total != 0 {
-            self.admit(me);
+            self.admit::<M>(me, pool, queue);
         }
         Some(item)
     }

@@ -243,6 +243,7 @@ impl Core {
         if hooks {
             self.run_hook(r, "post_stop", |c, core, r| c.post_stop(core, r));
         }
+        self.flow_forget(r);
         self.drain_mailbox(r, true);
         self.sched.remove(r.slot);
         self.detach(r.slot);
@@ -253,7 +254,6 @@ impl Core {
         self.stats.stopped += 1;
         trace!(self, EventKind::Stop { actor: r.id, reason: reason.clone() });
         self.fail_asks_of(r.id);
-        self.flow_forget(r);
         self.on_terminated(r, &reason);
     }
 

@@ -85,10 +85,45 @@ impl<M> Item<M> {
 }
 
 /// The queues of every actor whose message type is `M`, in a slab: a
-/// stopped actor's queue is freed and its place reused.
+/// stopped actor's queue is freed and its place reused. Sends parked on a
+/// full blocking mailbox wait here too, typed, by queue.
 pub(crate) struct Pool<M> {
     pub(crate) queues: Slab<VecDeque<Item<M>>>,
+    /// Parked sends by queue index (grown only where something parked).
+    pub(crate) parked: Vec<VecDeque<Parked<M>>>,
 }
+
+impl<M> Pool<M> {
+    /// Moves the oldest send parked on queue `q` into the queue; returns
+    /// its id, its sender and its timer.
+    #[inline]
+    pub(crate) fn admit_one(&mut self, q: u32) -> Option<(u64, Option<Ref>, Option<u64>)> {
+        let p = self.parked.get_mut(q as usize)?.pop_front()?;
+        let id = p.item.id();
+        self.queues[q as usize].push_back(p.item);
+        Some((id, p.sender, p.timer))
+    }
+
+    /// The parked list of queue `q`, made on first use.
+    #[inline]
+    pub(crate) fn parked_mut(&mut self, q: u32) -> &mut VecDeque<Parked<M>> {
+        if self.parked.len() <= q as usize {
+            self.parked.resize_with(q as usize + 1, VecDeque::new);
+        }
+        &mut self.parked[q as usize]
+    }
+}
+
+/// A send waiting for room in a full blocking mailbox.
+pub(crate) struct Parked<M> {
+    pub(crate) item: Item<M>,
+    /// The actor that sent it and is parked meanwhile (none for a test or a timer).
+    pub(crate) sender: Option<Ref>,
+    pub(crate) timer: Option<u64>,
+}
+
+/// A parked send, seen without its type: (id, from, sender, timer).
+pub(crate) type ParkedInfo = (u64, u64, Option<Ref>, Option<u64>);
 
 /// What the engine does with a pool without knowing its message type.
 pub(crate) trait AnyPool: Any {
@@ -98,6 +133,16 @@ pub(crate) trait AnyPool: Any {
     fn drain(&mut self, q: u32, free: bool, out: &mut Vec<(u64, u64)>);
     /// Appends a notification to queue `q`.
     fn push_signal(&mut self, q: u32, signal: Box<SignalEnvelope>);
+    /// Returns true if and only if message `id` is parked on queue `q`.
+    fn has_parked(&self, q: u32, id: u64) -> bool;
+    /// Takes parked message `id` off queue `q` (dropping it).
+    fn take_parked(&mut self, q: u32, id: u64) -> Option<ParkedInfo>;
+    /// Takes every message parked on queue `q` (dropping them).
+    fn drain_parked(&mut self, q: u32, out: &mut Vec<ParkedInfo>);
+    /// For each parked send from an actor: (queue, sender id).
+    fn parked_senders(&self, out: &mut Vec<(u32, u64)>);
+    /// Forgets that actor `sender` waits on its parked sends (it stopped).
+    fn forget_sender(&mut self, sender: u64);
 }
 
 impl<M: 'static> AnyPool for Pool<M> {
@@ -116,6 +161,37 @@ impl<M: 'static> AnyPool for Pool<M> {
 
     fn push_signal(&mut self, q: u32, signal: Box<SignalEnvelope>) {
         self.queues[q as usize].push_back(Item::Signal(signal));
+    }
+
+    fn has_parked(&self, q: u32, id: u64) -> bool {
+        self.parked.get(q as usize).is_some_and(|p| p.iter().any(|p| p.item.id() == id))
+    }
+
+    fn take_parked(&mut self, q: u32, id: u64) -> Option<ParkedInfo> {
+        let list = self.parked.get_mut(q as usize)?;
+        let pos = list.iter().position(|p| p.item.id() == id)?;
+        let p = list.remove(pos)?;
+        Some((id, p.item.from(), p.sender, p.timer))
+    }
+
+    fn drain_parked(&mut self, q: u32, out: &mut Vec<ParkedInfo>) {
+        if let Some(list) = self.parked.get_mut(q as usize) {
+            out.extend(list.drain(..).map(|p| (p.item.id(), p.item.from(), p.sender, p.timer)));
+        }
+    }
+
+    fn forget_sender(&mut self, sender: u64) {
+        for list in self.parked.iter_mut() {
+            for p in list.iter_mut().filter(|p| p.sender.is_some_and(|s| s.id.0 == sender)) {
+                p.sender = None;
+            }
+        }
+    }
+
+    fn parked_senders(&self, out: &mut Vec<(u32, u64)>) {
+        for (q, list) in self.parked.iter().enumerate() {
+            out.extend(list.iter().filter_map(|p| p.sender.map(|s| (q as u32, s.id.0))));
+        }
     }
 }
 
@@ -136,7 +212,7 @@ impl Pools {
         let next = u16::try_from(self.pools.len()).expect("at most 65,535 message types");
         let id = *self.by_type.entry(TypeId::of::<M>()).or_insert(next);
         if id == next {
-            self.pools.push(Box::new(Pool::<M> { queues: Slab::new() }));
+            self.pools.push(Box::new(Pool::<M> { queues: Slab::new(), parked: Vec::new() }));
         }
         id
     }
@@ -166,6 +242,20 @@ impl Pools {
     #[inline]
     pub(crate) fn queue<M: 'static>(&mut self, pool: u16, q: u32) -> &mut VecDeque<Item<M>> {
         &mut self.get::<M>(pool).queues[q as usize]
+    }
+
+    /// How many pools there are.
+    pub(crate) fn count(&self) -> u16 {
+        self.pools.len() as u16
+    }
+
+    /// Every pool, untyped.
+    pub(crate) fn all(&self) -> impl Iterator<Item = (u16, &dyn AnyPool)> {
+        self.pools.iter().enumerate().map(|(i, p)| (i as u16, p.as_ref()))
+    }
+
+    pub(crate) fn dyn_ref(&self, pool: u16) -> &dyn AnyPool {
+        self.pools[pool as usize].as_ref()
     }
 
     pub(crate) fn dyn_pool(&mut self, pool: u16) -> &mut dyn AnyPool {

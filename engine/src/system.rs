@@ -178,7 +178,7 @@ impl System {
 
     /// The actors parked on full blocking mailboxes now.
     pub fn blocked(&self) -> Vec<ActorId> {
-        self.core.flow.blocked_actors()
+        self.core.blocked_actors()
     }
 
     /// The deadlocks found so far, each the actors of one cycle of parked sends.
@@ -262,12 +262,12 @@ impl System {
     /// (nothing else can run), the message becomes a dead letter `deadlock`.
     pub fn send<M: fmt::Debug + 'static>(&mut self, to: Addr<M>, msg: M) -> MsgId {
         let id = self.core.send(to.r, msg, 0);
-        if self.core.flow.parked_total != 0 && self.core.flow.is_parked(id) {
+        if self.core.is_parked(to.r, id) {
             let _quiet = self.quiet();
-            while self.core.flow.is_parked(id) {
+            while self.core.is_parked(to.r, id) {
                 match self.step_inner() {
                     Step::Delivered(_) | Step::Advanced(_) => {}
-                    Step::Idle | Step::Deadlock => self.core.abandon_parked(id),
+                    Step::Idle | Step::Deadlock => self.core.abandon_parked(to.r, id),
                     Step::StepLimit | Step::Halted | Step::Stopped => break,
                 }
             }
@@ -347,7 +347,7 @@ impl System {
             Some(p) => Step::Delivered(core.deliver(p)),
             None if core.advance() => Step::Advanced(core.clock.now),
             None if core.flow.parked_total != 0 => {
-                let actors = core.flow.blocked_actors();
+                let actors = core.blocked_actors();
                 crate::kernel::trace!(core, crate::trace::EventKind::Deadlock { actors });
                 Step::Deadlock
             }
