@@ -124,6 +124,25 @@ impl<A: Actor> ActorBox<A> {
             ids.push((e.id, e.from));
             msgs.push(e.msg);
         }
+        // Delivery-time faults look at the batch's first message and act on
+        // the whole batch.
+        let mut slow = 0;
+        if core.fault_on {
+            match core.delivery_fault(me, &msgs[0], ids[0].0) {
+                Some((rule, Fate::Crash)) => {
+                    return Outcome::failed_batch(format!("injected crash (rule {rule})"), ids)
+                }
+                Some((_, Fate::Kill)) => {
+                    for &(id, from) in &ids {
+                        core.dead_letter(id, from, me.id, DeadLetterReason::PendingAtStop, None);
+                    }
+                    core.kill(me, 0);
+                    return Outcome::Handled;
+                }
+                Some((_, Fate::Slow(ticks))) => slow = ticks,
+                _ => {}
+            }
+        }
         let first_from = (ids[0].1 != 0).then_some(ActorId(ids[0].1));
         let ActorBox { state, behavior, name, rng } = self;
         let mut ctx = Context::new(core, me, first_from, behavior, rng, name);
@@ -132,6 +151,9 @@ impl<A: Actor> ActorBox<A> {
                 for &(id, _) in &ids {
                     core.stats.handled += 1;
                     core.trace_done(me, id);
+                }
+                if slow > 0 {
+                    core.slow_down(me, slow);
                 }
                 Outcome::Handled
             }

@@ -289,3 +289,14 @@ fn swarm_draws_a_plan_per_seed() {
     assert!(plans.windows(2).any(|w| w[0] != w[1]));
     assert_eq!(p.swarm(3), p.swarm(3));
 }
+
+/// The README's fault plan example, read as written.
+#[test]
+fn the_readme_plan_reads() {
+    let readme = include_str!("../../README.md");
+    let start = readme.find("```toml\n").expect("the README has a TOML block") + "```toml\n".len();
+    let len = readme[start..].find("```").expect("the TOML block ends");
+    let p = plan(&readme[start..start + len]);
+    let names: Vec<&str> = p.rules.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["crash-workers", "slow-db", "lag", "split", "squeeze", "lose-a-replica"]);
+}
