@@ -279,45 +279,43 @@ impl Core {
         me
     }
 
-    fn attach(&mut self, parent: u32, slot: u32) {
-        let last = if parent == NIL { self.top_last } else { self.slots.tree[parent as usize].last_child };
-        self.slots.tree[slot as usize].prev = last;
-        if last == NIL {
-            if parent == NIL {
-                self.top_first = slot;
-            } else {
-                self.slots.tree[parent as usize].first_child = slot;
-            }
-        } else {
-            self.slots.tree[last as usize].next = slot;
-        }
-        if parent == NIL {
-            self.top_last = slot;
-        } else {
-            self.slots.tree[parent as usize].last_child = slot;
+    /// Sets the first child of `parent` (of the top level for `NIL`).
+    fn set_first(&mut self, parent: u32, slot: u32) {
+        match parent {
+            NIL => self.top_first = slot,
+            p => self.slots.tree[p as usize].first_child = slot,
         }
     }
 
+    /// Sets the last child of `parent` (of the top level for `NIL`).
+    fn set_last(&mut self, parent: u32, slot: u32) {
+        match parent {
+            NIL => self.top_last = slot,
+            p => self.slots.tree[p as usize].last_child = slot,
+        }
+    }
+
+    /// Appends `slot` to `parent`'s children (start order).
+    fn attach(&mut self, parent: u32, slot: u32) {
+        let last = if parent == NIL { self.top_last } else { self.slots.tree[parent as usize].last_child };
+        self.slots.tree[slot as usize].prev = last;
+        match last {
+            NIL => self.set_first(parent, slot),
+            l => self.slots.tree[l as usize].next = slot,
+        }
+        self.set_last(parent, slot);
+    }
+
+    /// Takes `slot` out of its parent's children.
     pub(crate) fn detach(&mut self, slot: u32) {
         let t = self.slots.tree[slot as usize];
-        let (parent, prev, next) = (t.parent, t.prev, t.next);
-        if prev == NIL {
-            if parent == NIL {
-                self.top_first = next;
-            } else {
-                self.slots.tree[parent as usize].first_child = next;
-            }
-        } else {
-            self.slots.tree[prev as usize].next = next;
+        match t.prev {
+            NIL => self.set_first(t.parent, t.next),
+            p => self.slots.tree[p as usize].next = t.next,
         }
-        if next == NIL {
-            if parent == NIL {
-                self.top_last = prev;
-            } else {
-                self.slots.tree[parent as usize].last_child = prev;
-            }
-        } else {
-            self.slots.tree[next as usize].prev = prev;
+        match t.next {
+            NIL => self.set_last(t.parent, t.prev),
+            n => self.slots.tree[n as usize].prev = t.prev,
         }
     }
 
