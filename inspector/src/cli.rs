@@ -24,6 +24,68 @@ pub enum Command {
     Run(RunArgs),
     /// Re-run the run a trace recorded and compare it event by event.
     Replay(ReplayArgs),
+    /// Run many seeds of a scenario in parallel and group the failures.
+    Sweep(SweepArgs),
+    /// Turn a trace into a Mermaid diagram, a Graphviz tree or a Chrome timeline.
+    Export(ExportArgs),
+}
+
+/// Arguments of `rehearsal sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The scenario (see `rehearsal list`); not with --merge.
+    #[arg(required_unless_present = "merge")]
+    pub scenario: Option<String>,
+    /// The seeds, as A..B (B excluded).
+    #[arg(long, value_parser = parse_seeds, required_unless_present = "merge")]
+    pub seeds: Option<crate::sweep::Seeds>,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Run only shard I of N: every N-th seed from the I-th (I from 0), to
+    /// split a sweep across machines; merge their --json outputs with --merge.
+    #[arg(long, value_parser = parse_shard)]
+    pub shard: Option<crate::sweep::Shard>,
+    /// Scheduling strategy: random, fifo, pct, pct:DEPTH or pct:DEPTH:STEPS.
+    #[arg(long, default_value = "random", value_parser = parse_strategy)]
+    pub strategy: Strategy,
+    /// A scenario parameter, as NAME=VALUE (repeatable).
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+    /// Inject the faults of this plan (TOML).
+    #[arg(long, value_name = "PLAN")]
+    pub faults: Option<PathBuf>,
+    /// Swarm mode: each seed also draws which rules apply.
+    #[arg(long, requires = "faults")]
+    pub swarm: bool,
+    /// The most deliveries each run may make.
+    #[arg(long, default_value_t = rehearsal::Config::DEFAULT_MAX_STEPS)]
+    pub max_steps: u64,
+    /// Write the trace of every failing seed to this directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print the results as JSON (for --merge) instead of a summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Merge the --json outputs of shards instead of running.
+    #[arg(long, value_name = "FILES", num_args = 1.., conflicts_with_all = ["scenario", "seeds"])]
+    pub merge: Vec<PathBuf>,
+}
+
+/// Arguments of `rehearsal export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The trace file.
+    pub trace: PathBuf,
+    /// The format.
+    #[arg(long, value_enum)]
+    pub format: crate::export::Format,
+    /// Write to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Mermaid: the most events to draw.
+    #[arg(long, default_value_t = 500)]
+    pub limit: usize,
 }
 
 /// The default seed, printed with every run.
@@ -70,6 +132,14 @@ pub struct ReplayArgs {
 
 fn parse_strategy(s: &str) -> Result<Strategy, String> {
     s.parse::<Strategy>().map_err(|e| e.to_string())
+}
+
+fn parse_seeds(s: &str) -> Result<crate::sweep::Seeds, String> {
+    s.parse()
+}
+
+fn parse_shard(s: &str) -> Result<crate::sweep::Shard, String> {
+    s.parse()
 }
 
 fn parse_param(s: &str) -> Result<(String, String), String> {

@@ -9,7 +9,7 @@ use rehearsal::trace::{format_hash, TraceReader};
 use rehearsal::{Config, DeadLetterReason, RunOutcome, System, TraceLevel};
 use rehearsal_scenarios::{Params, Report, Scenario};
 
-use crate::cli::{Cli, Command, ReplayArgs, RunArgs};
+use crate::cli::{Cli, Command, ExportArgs, ReplayArgs, RunArgs, SweepArgs};
 use crate::{CliError, EXIT_FAILED, EXIT_OK};
 
 type Out<'a> = &'a mut dyn Write;
@@ -19,10 +19,84 @@ pub(crate) fn dispatch(cli: Cli, out: Out<'_>) -> Result<u8, CliError> {
         Command::List => list(out),
         Command::Run(args) => run(args, out),
         Command::Replay(args) => replay_cmd(args, out),
+        Command::Sweep(args) => sweep_cmd(args, out),
+        Command::Export(args) => export_cmd(args, out),
     }
 }
 
+fn sweep_cmd(args: SweepArgs, out: Out<'_>) -> Result<u8, CliError> {
+    let start = std::time::Instant::now();
+    let (report, traces) = if !args.merge.is_empty() {
+        (crate::sweep::merge(&args.merge)?, Vec::new())
+    } else {
+        let name = args.scenario.as_deref().unwrap_or_default();
+        let scenario = find_scenario(name)?;
+        let given: Vec<(&str, &str)> = args.params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let params = Params::resolve(scenario, &given).map_err(|e| CliError::bad_input(e.to_string()))?;
+        let plan = match &args.faults {
+            Some(path) => Some(FaultPlan::from_toml_file(path).map_err(|e| CliError::bad_input(e.to_string()))?),
+            None => None,
+        };
+        if let Some(dir) = &args.out {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                CliError::bad_input(format!("{}: cannot create the output directory: {e}", dir.display()))
+            })?;
+        }
+        let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let job = crate::sweep::SweepJob {
+            scenario,
+            params: &params,
+            strategy: args.strategy,
+            seeds: args.seeds.ok_or_else(|| CliError::bad_input("--seeds A..B is required"))?,
+            shard: args.shard,
+            faults: plan.as_ref().zip(args.faults.as_ref().map(|p| p.display().to_string())),
+            swarm: args.swarm,
+            max_steps: args.max_steps,
+            jobs,
+        };
+        let report = job.run()?;
+        let mut traces = Vec::new();
+        if let Some(dir) = &args.out {
+            for r in report.results.iter().filter(|r| !r.passed) {
+                let path = dir.join(format!("{}-seed-{}.jsonl", report.scenario, r.seed));
+                job.record(r.seed, &path)?;
+                traces.push((r.seed, path));
+            }
+        }
+        (report, traces)
+    };
+    if args.json {
+        let text = serde_json::to_string_pretty(&report).map_err(|e| CliError::bad_input(e.to_string()))?;
+        writeln!(out, "{text}").map_err(io_err)?;
+    } else {
+        let elapsed = args.merge.is_empty().then(|| crate::sweep::elapsed(start));
+        crate::sweep::summary(out, &report, elapsed, &traces).map_err(io_err)?;
+    }
+    Ok(if report.results.iter().all(|r| r.passed) { EXIT_OK } else { EXIT_FAILED })
+}
+
+fn export_cmd(args: ExportArgs, out: Out<'_>) -> Result<u8, CliError> {
+    let trace = rehearsal::trace::read_trace(&args.trace).map_err(|e| CliError::bad_input(e.to_string()))?;
+    let text = match args.format {
+        crate::export::Format::Mermaid => crate::export::mermaid(&trace, args.limit),
+        crate::export::Format::Dot => crate::export::dot(&trace),
+        crate::export::Format::Chrome => {
+            serde_json::to_string(&crate::export::chrome(&trace)).map_err(|e| CliError::bad_input(e.to_string()))?
+        }
+    };
+    match &args.out {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| CliError::bad_input(format!("{}: cannot write the export: {e}", path.display())))?,
+        None => writeln!(out, "{text}").map_err(io_err)?,
+    }
+    Ok(EXIT_OK)
+}
+
 fn io_err(e: std::io::Error) -> CliError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        // The reader went away (`| head`): nothing more to say.
+        return CliError { code: crate::EXIT_OK, message: String::new() };
+    }
     CliError::bad_input(format!("cannot write output: {e}"))
 }
 

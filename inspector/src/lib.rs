@@ -5,6 +5,8 @@
 
 pub mod cli;
 mod commands;
+pub mod export;
+pub mod sweep;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -55,7 +57,9 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     match commands::dispatch(cli, &mut out) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            if !e.message.is_empty() {
+                eprintln!("error: {e}");
+            }
             ExitCode::from(e.code)
         }
     }
