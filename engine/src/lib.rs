@@ -123,6 +123,7 @@ mod config;
 mod context;
 mod dead_letters;
 pub mod faults;
+pub mod harness;
 mod inject;
 mod kernel;
 mod lifecycle;
