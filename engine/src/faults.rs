@@ -401,6 +401,48 @@ impl FaultPlan {
         Ok(FaultRule { name, actors, messages: r.messages.map(Spanned::into_inner), trigger, action })
     }
 
+    /// The plan in the file format (one `[[rule]]` table per rule), which
+    /// [`FaultPlan::from_toml_str`] reads back.
+    ///
+    /// ```
+    /// use rehearsal::faults::FaultPlan;
+    /// let text = "[[rule]]\nname = \"lag\"\nactors = \"db*\"\nat_message = 2\naction = \"delay\"\ndelay = [1, 5]\n";
+    /// let plan = FaultPlan::from_toml_str(text, "p.toml").unwrap();
+    /// assert_eq!(FaultPlan::from_toml_str(&plan.to_toml(), "again.toml").unwrap(), plan);
+    /// ```
+    pub fn to_toml(&self) -> String {
+        let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+        let mut out = String::new();
+        for r in &self.rules {
+            out.push_str("[[rule]]\n");
+            out.push_str(&format!("name = {}\nactors = {}\n", q(&r.name), q(&r.actors.0)));
+            if let Some(m) = &r.messages {
+                out.push_str(&format!("messages = {}\n", q(m)));
+            }
+            match r.trigger {
+                Trigger::AtMessage(n) => out.push_str(&format!("at_message = {n}\n")),
+                Trigger::AtTime(t) => out.push_str(&format!("at_time = {t}\n")),
+                Trigger::Probability(p) => out.push_str(&format!("probability = {p:?}\n")),
+                Trigger::Always => {}
+            }
+            out.push_str(&format!("action = {}\n", q(r.action.name())));
+            match &r.action {
+                Action::Delay { min, max } => out.push_str(&format!("delay = [{min}, {max}]\n")),
+                Action::ShrinkMailbox(n) => out.push_str(&format!("capacity = {n}\n")),
+                Action::Slow(t) => out.push_str(&format!("ticks = {t}\n")),
+                Action::Partition { with, from, until } => {
+                    out.push_str(&format!("with = {}\nfrom = {from}\n", q(&with.0)));
+                    if *until != u64::MAX {
+                        out.push_str(&format!("until = {until}\n"));
+                    }
+                }
+                _ => {}
+            }
+            out.push('\n');
+        }
+        out
+    }
+
     /// Swarm testing: a plan drawn from this one by `seed`. Each rule is kept
     /// with probability 1/2 (at least one is kept), and each kept rule's
     /// probability is scaled by a factor drawn from [0, 1], so a sweep over

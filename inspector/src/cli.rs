@@ -28,6 +28,20 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Turn a trace into a Mermaid diagram, a Graphviz tree or a Chrome timeline.
     Export(ExportArgs),
+    /// From a failing run's trace, find the fewest faults and the smallest
+    /// parameters that still break the same invariant.
+    Shrink(ShrinkArgs),
+}
+
+/// Arguments of `rehearsal shrink`.
+#[derive(Debug, Args)]
+pub struct ShrinkArgs {
+    /// The trace of a failing run.
+    pub trace: PathBuf,
+    /// Where to write the smallest failing run's trace (default: next to the
+    /// input, with `.min.jsonl`).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// Arguments of `rehearsal sweep`.

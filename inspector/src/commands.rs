@@ -9,7 +9,7 @@ use rehearsal::trace::{format_hash, TraceReader};
 use rehearsal::{Config, DeadLetterReason, RunOutcome, System, TraceLevel};
 use rehearsal_scenarios::{Params, Report, Scenario};
 
-use crate::cli::{Cli, Command, ExportArgs, ReplayArgs, RunArgs, SweepArgs};
+use crate::cli::{Cli, Command, ExportArgs, ReplayArgs, RunArgs, ShrinkArgs, SweepArgs};
 use crate::{CliError, EXIT_FAILED, EXIT_OK};
 
 type Out<'a> = &'a mut dyn Write;
@@ -21,7 +21,29 @@ pub(crate) fn dispatch(cli: Cli, out: Out<'_>) -> Result<u8, CliError> {
         Command::Replay(args) => replay_cmd(args, out),
         Command::Sweep(args) => sweep_cmd(args, out),
         Command::Export(args) => export_cmd(args, out),
+        Command::Shrink(args) => shrink_cmd(args, out),
     }
+}
+
+fn shrink_cmd(args: ShrinkArgs, out: Out<'_>) -> Result<u8, CliError> {
+    let trace = rehearsal::trace::read_trace(&args.trace).map_err(|e| CliError::bad_input(e.to_string()))?;
+    let dest = args.out.clone().unwrap_or_else(|| args.trace.with_extension("min.jsonl"));
+    let s = crate::shrink::shrink(&trace, &args.trace, &dest)?;
+    let pairs = |p: &Params| p.pairs().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
+    let w = |out: Out<'_>| -> std::io::Result<()> {
+        writeln!(out, "invariant   {} still fails", s.invariant)?;
+        writeln!(out, "faults      {} injected -> {} needed", s.faults_before, s.plan.rules.len())?;
+        writeln!(out, "parameters  {} -> {}", pairs(&s.params_before), pairs(&s.params))?;
+        writeln!(out, "runs        {}", s.runs)?;
+        writeln!(out, "trace       {}  (rehearsal replay {})", dest.display(), dest.display())?;
+        if !s.plan.rules.is_empty() {
+            writeln!(out, "the faults that are needed, as a plan:\n")?;
+            write!(out, "{}", s.plan.to_toml())?;
+        }
+        Ok(())
+    };
+    w(out).map_err(io_err)?;
+    Ok(EXIT_OK)
 }
 
 fn sweep_cmd(args: SweepArgs, out: Out<'_>) -> Result<u8, CliError> {

@@ -6,6 +6,7 @@
 pub mod cli;
 mod commands;
 pub mod export;
+pub mod shrink;
 pub mod sweep;
 
 use std::ffi::OsString;

@@ -114,6 +114,13 @@ impl Params {
         }
     }
 
+    /// A copy with `name` set to `value`, if `name` is a parameter.
+    pub fn with(&self, name: &str, value: &str) -> Option<Params> {
+        let mut p = self.clone();
+        *p.values.get_mut(name)? = value.to_string();
+        Some(p)
+    }
+
     /// Every value, in name order, as `k=v` pairs.
     pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
         self.values.iter().map(|(k, v)| (k.as_str(), v.as_str()))

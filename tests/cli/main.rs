@@ -174,3 +174,40 @@ fn export_gives_valid_mermaid_dot_and_json() {
     assert!(events.iter().any(|e| e["ph"] == "X"));
     assert!(events.iter().all(|e| e["ph"].is_string() && e["pid"].is_number()));
 }
+
+#[test]
+fn sweep_finds_a_failing_seed_and_shrink_makes_its_faults_fewer() {
+    let plan = tmp("shrink-plan.toml");
+    std::fs::write(
+        &plan,
+        "[[rule]]\nname = \"crash-clients\"\nactors = \"client*\"\nprobability = 0.3\naction = \"crash\"\n\
+         [[rule]]\nname = \"lag\"\nactors = \"counter\"\nprobability = 0.3\naction = \"delay\"\ndelay = [1, 3]\n",
+    )
+    .unwrap();
+    let dir = tmp("sweep-out");
+    let o = run(&[
+        "sweep",
+        "counter",
+        "--seeds",
+        "0..20",
+        "--faults",
+        plan.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(out.contains("FAILED     count:"), "{out}");
+    let failing =
+        std::fs::read_dir(&dir).unwrap().filter_map(Result::ok).map(|e| e.path()).min().expect("a trace was written");
+    let min = tmp("shrunk.jsonl");
+    let o = run(&["shrink", failing.to_str().unwrap(), "--out", min.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    let line = out.lines().find(|l| l.starts_with("faults ")).expect("a faults line");
+    let nums: Vec<usize> = line.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    assert!(nums.len() == 2 && nums[1] < nums[0], "{line}");
+    assert_eq!(run(&["replay", min.to_str().unwrap()]).status.code(), Some(0), "the shrunk trace replays");
+    let o = run(&["run", "counter", "--seed", "0"]);
+    assert_eq!(o.status.code(), Some(0));
+}
