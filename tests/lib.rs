@@ -122,3 +122,16 @@ pub fn events(sys: &System) -> Vec<Event> {
 pub fn kinds_where(sys: &System, pick: impl Fn(&EventKind) -> bool) -> Vec<EventKind> {
     sys.events().map(|e| e.kind.clone()).filter(|k| pick(k)).collect()
 }
+
+/// The proptest settings every property here uses: `cases` cases from a
+/// fixed seed, so CI runs the same cases every time (determinism is the
+/// product). Set `REHEARSAL_PROPTEST_SEED` to explore other cases.
+pub fn proptest_config(cases: u32) -> proptest::test_runner::Config {
+    let seed = std::env::var("REHEARSAL_PROPTEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5EED_2026);
+    proptest::test_runner::Config {
+        cases,
+        failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(seed),
+        ..proptest::test_runner::Config::default()
+    }
+}

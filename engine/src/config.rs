@@ -113,6 +113,10 @@ pub struct Config {
     /// The most deliveries a run may make; reaching it is reported as
     /// [`RunOutcome::StepLimit`](crate::RunOutcome::StepLimit), a likely livelock.
     pub max_steps: u64,
+    /// Limits that end a run with a named outcome instead of exhausting the
+    /// machine ([`RunOutcome::Limit`](crate::RunOutcome::Limit)).
+    #[serde(default)]
+    pub limits: Limits,
     /// A label for the run (the scenario's name), written to the trace header.
     pub scenario: String,
     /// Free-form parameters of the scenario, written to the trace header so a
@@ -140,6 +144,7 @@ impl Config {
             strategy: Strategy::Random,
             trace: TraceLevel::Events,
             max_steps: Self::DEFAULT_MAX_STEPS,
+            limits: Limits::default(),
             scenario: String::new(),
             params: serde_json::Value::Null,
             faults: None,
@@ -171,6 +176,12 @@ impl Config {
         self
     }
 
+    /// Sets the limits on actors, queued messages and virtual time.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// Sets the scenario label and its parameters.
     pub fn scenario(mut self, name: impl Into<String>, params: serde_json::Value) -> Self {
         self.scenario = name.into();
@@ -188,5 +199,53 @@ impl Config {
 impl Default for Config {
     fn default() -> Self {
         Config::seeded(0)
+    }
+}
+
+/// Limits on a run besides its step limit. Reaching one ends the run with
+/// [`RunOutcome::Limit`](crate::RunOutcome::Limit) naming it, and a
+/// `limit` event in the trace.
+///
+/// ```
+/// use rehearsal::{Config, Limits};
+/// let cfg = Config::seeded(1).limits(Limits { max_actors: 10, ..Limits::default() });
+/// assert_eq!(cfg.limits.max_actors, 10);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// The most actors alive at once.
+    pub max_actors: u64,
+    /// The most messages queued (and parked) at once, in all mailboxes.
+    pub max_queued: u64,
+    /// The latest virtual time the clock may reach.
+    pub max_time: u64,
+}
+
+impl Default for Limits {
+    /// 50 million actors, 100 million queued messages, no time limit.
+    fn default() -> Self {
+        Limits { max_actors: 50_000_000, max_queued: 100_000_000, max_time: u64::MAX }
+    }
+}
+
+/// Which limit a run reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Limit {
+    /// [`Limits::max_actors`].
+    Actors,
+    /// [`Limits::max_queued`].
+    Queued,
+    /// [`Limits::max_time`].
+    Time,
+}
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Limit::Actors => "actor limit",
+            Limit::Queued => "queued-message limit",
+            Limit::Time => "virtual-time limit",
+        })
     }
 }

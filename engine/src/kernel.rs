@@ -88,6 +88,8 @@ pub(crate) struct Core {
     /// [`System::step`](crate::System::step) takes its slow path from this
     /// step on: the step limit, or 0 once halted or stopped.
     pub(crate) gate: u64,
+    /// The limit the run reached, if any.
+    pub(crate) limit_hit: Option<crate::config::Limit>,
     /// Set when an escalation reached the root: the system has stopped.
     pub(crate) system_stopped: Option<String>,
     pub(crate) top_first: u32,
@@ -146,6 +148,7 @@ impl Core {
             running: Vec::new(),
             deferred: Vec::new(),
             halted: false,
+            limit_hit: None,
             gate: max_steps,
             system_stopped: None,
             links: Default::default(),
@@ -169,6 +172,7 @@ impl Core {
             strategy: self.config.strategy,
             level: self.config.trace,
             max_steps: self.config.max_steps,
+            limits: self.config.limits,
             params: self.config.params.clone(),
             faults: self.config.faults.clone(),
         }
@@ -248,6 +252,9 @@ impl Core {
             parent,
         ) as u32;
         self.attach(parent, slot);
+        if self.slots.len() as u64 > self.config.limits.max_actors {
+            self.reach_limit(crate::config::Limit::Actors, self.slots.len() as u64);
+        }
         self.sched.on_spawn(slot, &mut self.sched_rng);
         self.stats.spawned += 1;
         let me = Ref { slot, id };
@@ -377,6 +384,9 @@ impl Core {
                 if s.len == 1 && s.flags & HOLD == 0 {
                     self.sched.wake(to.slot, s.pool, s.queue, head);
                 }
+                if self.stats.queued > self.config.limits.max_queued {
+                    self.reach_limit(crate::config::Limit::Queued, self.stats.queued);
+                }
             }
             _ => {
                 let (id, from) = (item.id(), item.from());
@@ -472,6 +482,10 @@ impl Core {
         let Some(at) = self.clock.next_due() else {
             return false;
         };
+        if at > self.config.limits.max_time {
+            self.reach_limit(crate::config::Limit::Time, at);
+            return false;
+        }
         self.clock.now = self.clock.now.max(at);
         self.fire_due();
         true
@@ -661,6 +675,16 @@ impl Core {
     /// halt, a system stop, or at the step limit.
     pub(crate) fn close_gate(&mut self) {
         self.gate = 0;
+    }
+
+    /// The run reached `limit` (at `value`): it ends there.
+    #[cold]
+    pub(crate) fn reach_limit(&mut self, limit: crate::config::Limit, value: u64) {
+        if self.limit_hit.is_none() {
+            self.limit_hit = Some(limit);
+            trace!(self, EventKind::Limit { limit, value });
+            self.close_gate();
+        }
     }
 
     pub(crate) fn has_work(&mut self) -> bool {

@@ -141,7 +141,7 @@ pub mod trace;
 pub use actor::{Actor, Behavior, Down, Exit, Failure, Handled};
 pub use address::{ActorId, Addr, MsgId, ReplyTo};
 pub use ask::AskError;
-pub use config::{Config, ParseStrategyError, Strategy, TraceLevel};
+pub use config::{Config, Limit, Limits, ParseStrategyError, Strategy, TraceLevel};
 pub use context::{Context, NoCredit, Rejected};
 pub use dead_letters::{DeadLetter, Stats};
 pub use mailbox::{MailboxConfig, MailboxStats, Overflow};

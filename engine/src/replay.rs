@@ -110,6 +110,7 @@ pub fn config_of(header: &TraceHeader) -> Config {
         strategy: header.strategy,
         trace: header.level,
         max_steps: header.max_steps,
+        limits: header.limits,
         scenario: header.scenario.clone(),
         params: header.params.clone(),
         faults: header.faults.clone(),

@@ -37,6 +37,8 @@ pub enum Step {
     /// blocking mailboxes that will never drain: a deadlock (see
     /// [`System::blocked`]).
     Deadlock,
+    /// The run reached one of its [`Limits`](crate::Limits).
+    Limit(crate::config::Limit),
 }
 
 /// How a run ended (SPEC rule 9).
@@ -59,6 +61,8 @@ pub enum RunOutcome {
     /// Actors are parked on full blocking mailboxes that can never drain
     /// (SPEC rule 22); [`System::blocked`] names them.
     Deadlock,
+    /// The run reached one of its [`Limits`](crate::Limits).
+    Limit(crate::config::Limit),
 }
 
 impl fmt::Display for RunOutcome {
@@ -71,6 +75,9 @@ impl fmt::Display for RunOutcome {
             RunOutcome::Halted => "halted",
             RunOutcome::SystemStopped => "system stopped by an escalation",
             RunOutcome::Deadlock => "deadlock",
+            RunOutcome::Limit(crate::config::Limit::Actors) => "actor limit reached",
+            RunOutcome::Limit(crate::config::Limit::Queued) => "queued-message limit reached",
+            RunOutcome::Limit(crate::config::Limit::Time) => "virtual-time limit reached",
         })
     }
 }
@@ -268,7 +275,7 @@ impl System {
                 match self.step_inner() {
                     Step::Delivered(_) | Step::Advanced(_) => {}
                     Step::Idle | Step::Deadlock => self.core.abandon_parked(to.r, id),
-                    Step::StepLimit | Step::Halted | Step::Stopped => break,
+                    Step::StepLimit | Step::Halted | Step::Stopped | Step::Limit(_) => break,
                 }
             }
         }
@@ -314,6 +321,7 @@ impl System {
                 Step::StepLimit => AskError::StepLimit,
                 Step::Halted | Step::Stopped => AskError::Halted,
                 Step::Deadlock => AskError::Dead,
+                Step::Limit(_) => AskError::StepLimit,
             };
             self.core.complete_ask(ask, Err(err.clone()), 0);
             self.core.asks.external.remove(&ask);
@@ -339,6 +347,9 @@ impl System {
             if core.system_stopped.is_some() {
                 return Step::Stopped;
             }
+            if let Some(limit) = core.limit_hit {
+                return Step::Limit(limit);
+            }
             if core.step >= core.config.max_steps {
                 return if core.has_work() { Step::StepLimit } else { Step::Idle };
             }
@@ -346,6 +357,7 @@ impl System {
         match core.sched.pick(&mut core.sched_rng, core.step + 1) {
             Some(p) => Step::Delivered(core.deliver(p)),
             None if core.advance() => Step::Advanced(core.clock.now),
+            None if core.limit_hit.is_some() => Step::Limit(core.limit_hit.unwrap_or(crate::config::Limit::Time)),
             None if core.flow.parked_total != 0 => {
                 let actors = core.blocked_actors();
                 crate::kernel::trace!(core, crate::trace::EventKind::Deadlock { actors });
@@ -366,6 +378,7 @@ impl System {
                 Step::Halted => return RunOutcome::Halted,
                 Step::Stopped => return RunOutcome::SystemStopped,
                 Step::Deadlock => return RunOutcome::Deadlock,
+                Step::Limit(l) => return RunOutcome::Limit(l),
             }
         }
     }
@@ -399,6 +412,7 @@ impl System {
                 Step::Halted => return RunOutcome::Halted,
                 Step::Stopped => return RunOutcome::SystemStopped,
                 Step::Deadlock => return RunOutcome::Deadlock,
+                Step::Limit(l) => return RunOutcome::Limit(l),
             }
         }
     }
@@ -417,6 +431,7 @@ impl System {
                 Step::Halted => return RunOutcome::Halted,
                 Step::Stopped => return RunOutcome::SystemStopped,
                 Step::Deadlock => return RunOutcome::Deadlock,
+                Step::Limit(l) => return RunOutcome::Limit(l),
             }
         }
     }

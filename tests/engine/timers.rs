@@ -284,3 +284,47 @@ fn step_limit_with_no_work_left_is_idle() {
         assert_eq!(sys.step(), Step::Idle, "{strategy}");
     }
 }
+
+/// Spawns a child per message, forever, and sends itself more.
+struct Breeder;
+
+impl Actor for Breeder {
+    type Msg = u32;
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, n: u32) -> Handled {
+        ctx.spawn("child", Breeder);
+        let me = ctx.addr();
+        ctx.send(me, n + 1);
+        ctx.send(me, n + 2);
+        ctx.send_after(me, n, 10);
+        Ok(())
+    }
+}
+
+#[test]
+fn each_limit_ends_the_run_with_its_name() {
+    use rehearsal::{Limit, Limits, TraceLevel};
+    let run = |limits: Limits| {
+        let mut sys = System::new(Config::seeded(1).trace(TraceLevel::Events).limits(limits));
+        let b = sys.spawn("b", Breeder);
+        sys.send(b, 0);
+        let outcome = sys.run_until_idle();
+        let recorded = sys.events().any(|e| matches!(e.kind, EventKind::Limit { .. }));
+        (outcome, recorded, sys.actor_count() as u64, sys.stats().queued, sys.now())
+    };
+    let (o, rec, actors, _, _) = run(Limits { max_actors: 50, ..Limits::default() });
+    assert_eq!(o, RunOutcome::Limit(Limit::Actors));
+    assert!(rec && actors <= 51);
+    let (o, rec, _, queued, _) = run(Limits { max_queued: 100, ..Limits::default() });
+    assert_eq!(o, RunOutcome::Limit(Limit::Queued));
+    assert!(rec && queued <= 101);
+    // Time: a lone timer chain far into the future.
+    let mut sys = System::new(Config::seeded(1).limits(Limits { max_time: 55, ..Limits::default() }));
+    let log = Log::new();
+    let r = sys.spawn("r", Recorder::new("r", &log));
+    for t in [10, 50, 60, 70] {
+        sys.send_after(r, t as u32, t);
+    }
+    assert_eq!(sys.run_until_idle(), RunOutcome::Limit(Limit::Time));
+    assert_eq!(sys.now(), 50);
+    assert_eq!(log.entries(), ["r:10", "r:50"]);
+}

@@ -189,6 +189,7 @@ fn run_checked(sys: &mut System, consumers: &[Addr<Item>], case: &Case) -> Resul
             Step::Deadlock => return Ok(RunOutcome::Deadlock),
             Step::StepLimit => return Ok(RunOutcome::StepLimit),
             Step::Halted | Step::Stopped => return Ok(RunOutcome::Halted),
+            Step::Limit(l) => return Ok(RunOutcome::Limit(l)),
         }
     }
 }
@@ -201,16 +202,19 @@ fn check(case: &Case) -> Result<(), String> {
     }
     let events: Vec<_> = run.sys.events().cloned().collect();
     // 5: a parked sender handles nothing until its send is admitted.
-    let mut from_of: BTreeMap<MsgId, Option<ActorId>> = BTreeMap::new();
+    // (A message that lands late from a delay fault and parks then does not
+    // park its sender, who sent it long before: only a send that parks in
+    // the very step it was sent parks its sender.)
+    let mut from_of: BTreeMap<MsgId, (Option<ActorId>, u64)> = BTreeMap::new();
     let mut parked: BTreeMap<MsgId, ActorId> = BTreeMap::new();
     for e in &events {
         match &e.kind {
             EventKind::Send { msg, from, .. } => {
-                from_of.insert(*msg, *from);
+                from_of.insert(*msg, (*from, e.step));
             }
             EventKind::Overflow { msg, policy: Overflow::Block, .. } => {
-                if let Some(Some(p)) = from_of.get(msg) {
-                    if run.producers.iter().any(|a| a.id() == *p) {
+                if let Some((Some(p), step)) = from_of.get(msg) {
+                    if *step == e.step && run.producers.iter().any(|a| a.id() == *p) {
                         parked.insert(*msg, *p);
                     }
                 }
@@ -420,7 +424,7 @@ fn check_credit(window: u32, refill: u32, total: u32, seed: u64) -> Result<(), S
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(rehearsal_tests::proptest_config(256))]
 
     #[test]
     fn mailbox_properties(case in case()) {

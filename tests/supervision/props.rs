@@ -490,7 +490,7 @@ fn check_resume(events: &[Event], log: &[crate::harness::Entry]) -> Result<(), S
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(rehearsal_tests::proptest_config(256))]
 
     #[test]
     fn supervision_properties(case in case(false)) {

@@ -383,6 +383,13 @@ pub enum EventKind {
         /// The message.
         msg: MsgId,
     },
+    /// The run reached one of its limits and stops.
+    Limit {
+        /// Which.
+        limit: crate::config::Limit,
+        /// The figure that reached it.
+        value: u64,
+    },
     /// A fault rule injected a fault.
     Fault {
         /// The rule's name.
@@ -463,6 +470,7 @@ impl EventKind {
             EventKind::Overflow { .. } => "overflow",
             EventKind::Admitted { .. } => "admitted",
             EventKind::Fault { .. } => "fault",
+            EventKind::Limit { .. } => "limit",
         }
     }
 }
@@ -610,6 +618,11 @@ impl Event {
                 for a in actors {
                     d.u64(a.0);
                 }
+            }
+            EventKind::Limit { limit, value } => {
+                d.u64(27);
+                d.u64(*limit as u64);
+                d.u64(*value);
             }
             EventKind::Fault { rule, action, actor, msg } => {
                 d.u64(26);

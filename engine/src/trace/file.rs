@@ -37,6 +37,9 @@ pub struct TraceHeader {
     pub level: TraceLevel,
     /// The step limit.
     pub max_steps: u64,
+    /// The other limits.
+    #[serde(default)]
+    pub limits: crate::config::Limits,
     /// The scenario's parameters.
     #[serde(default)]
     pub params: serde_json::Value,
@@ -280,6 +283,7 @@ impl<R: BufRead> TraceReader<R> {
                 strategy: Strategy::Fifo,
                 level: TraceLevel::Off,
                 max_steps: 0,
+                limits: crate::config::Limits::default(),
                 params: serde_json::Value::Null,
                 faults: None,
             },
