@@ -16,9 +16,17 @@
 //! assert!(report.passed());
 //! ```
 
+mod backpressure;
+mod bank;
+mod calculator;
 mod counter;
 mod greeter;
+mod iot;
+mod orders;
 mod params;
+mod pipeline;
+mod supervision;
+mod util;
 
 use std::fmt;
 
@@ -87,7 +95,18 @@ pub trait Scenario: Sync {
 
 /// Every built-in scenario, in the order `rehearsal list` shows them.
 pub fn all() -> &'static [&'static dyn Scenario] {
-    &[&counter::Counter, &greeter::Greeter]
+    &[
+        &counter::Counter,
+        &orders::Orders,
+        &greeter::Greeter,
+        &calculator::Calculator,
+        &supervision::Supervision,
+        &backpressure::Backpressure,
+        &bank::Bank::CORRECT,
+        &bank::Bank::BUGGY,
+        &pipeline::Pipeline,
+        &iot::Iot,
+    ]
 }
 
 /// The scenario called `name`.
@@ -104,4 +123,85 @@ pub fn conservation(sys: &System) -> Verdict {
         s.conserved(),
         format!("sent {} = handled {} + dead letters {} + queued {}", s.sent, s.handled, s.dead_letters, s.queued),
     )
+}
+
+/// Running scenarios from unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use rehearsal::faults::FaultPlan;
+    use rehearsal::{Config, Stats, System, TraceLevel};
+
+    use crate::{find, Params, Report};
+
+    fn config(name: &str, given: &[(&str, &str)], seed: u64) -> Config {
+        let scenario = find(name).expect("a known scenario");
+        let params = Params::resolve(scenario, given).expect("good parameters");
+        Config::seeded(seed).trace(TraceLevel::Off).scenario(name, params.to_json())
+    }
+
+    /// Runs scenario `name` with parameters `given` under `seed`.
+    pub(crate) fn run(name: &str, given: &[(&str, &str)], seed: u64) -> (Report, Stats) {
+        let mut sys = System::new(config(name, given, seed));
+        let report = find(name).unwrap().run(&mut sys).expect("good parameters");
+        (report, sys.stats())
+    }
+
+    /// [`run`] with the fault plan `plan` (TOML).
+    pub(crate) fn run_with_faults(name: &str, given: &[(&str, &str)], seed: u64, plan: &str) -> (Report, Stats) {
+        let plan = FaultPlan::from_toml_str(plan, "plan.toml").expect("a good plan");
+        let mut sys = System::new(config(name, given, seed).faults(plan));
+        let report = find(name).unwrap().run(&mut sys).expect("good parameters");
+        (report, sys.stats())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::all;
+
+    #[test]
+    fn scenarios_are_listed_in_order_each_with_one_line_and_distinct_parameters() {
+        let names: Vec<&str> = all().iter().map(|s| s.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "counter",
+                "orders",
+                "greeter",
+                "calculator",
+                "supervision",
+                "backpressure",
+                "bank",
+                "bank-buggy",
+                "pipeline",
+                "iot"
+            ]
+        );
+        for s in all() {
+            assert!(!s.description().is_empty() && !s.description().contains('\n'), "{}", s.name());
+            let params: BTreeSet<&str> = s.params().iter().map(|p| p.name).collect();
+            assert_eq!(params.len(), s.params().len(), "{}: a parameter twice", s.name());
+        }
+    }
+
+    #[test]
+    fn every_scenario_is_deterministic() {
+        use rehearsal::{Config, System};
+
+        use crate::Params;
+
+        for s in all() {
+            let given: &[(&str, &str)] = if s.name() == "iot" { &[("devices", "300")] } else { &[] };
+            let hash = |seed| {
+                let params = Params::resolve(*s, given).unwrap();
+                let mut sys = System::new(Config::seeded(seed).scenario(s.name(), params.to_json()));
+                let report = s.run(&mut sys).unwrap();
+                (sys.trace_hash(), report)
+            };
+            assert_eq!(hash(7), hash(7), "{}", s.name());
+            assert_ne!(hash(7).0, hash(8).0, "{}: the seed changes nothing", s.name());
+        }
+    }
 }

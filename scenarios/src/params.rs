@@ -121,6 +121,31 @@ impl Params {
         Some(p)
     }
 
+    /// `name` as a probability, from 0 to 1.
+    pub fn probability(&self, name: &str) -> Result<f64, ParamError> {
+        let x: f64 = self.get(name)?;
+        if (0.0..=1.0).contains(&x) {
+            Ok(x)
+        } else {
+            Err(ParamError(format!(
+                "parameter `{name}` of scenario `{}` is {x}; expected a probability from 0 to 1",
+                self.scenario
+            )))
+        }
+    }
+
+    /// `name` as one of `options`.
+    pub fn choice(&self, name: &str, options: &[&'static str]) -> Result<&'static str, ParamError> {
+        let raw: String = self.get(name)?;
+        options.iter().copied().find(|o| *o == raw).ok_or_else(|| {
+            ParamError(format!(
+                "parameter `{name}` of scenario `{}` is `{raw}`; expected one of: {}",
+                self.scenario,
+                options.join(", ")
+            ))
+        })
+    }
+
     /// Every value, in name order, as `k=v` pairs.
     pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
         self.values.iter().map(|(k, v)| (k.as_str(), v.as_str()))
