@@ -1,0 +1,211 @@
+//! Whole-screen tests: snapshots of the views at several steps and sizes
+//! (ratatui's test backend, insta), colour and `NO_COLOR`, and the
+//! [`snapshot`](super::snapshot) API the command line calls.
+
+use ratatui::style::Color;
+
+use super::app::{App, Pane};
+use super::commands::{Command, Key};
+use super::{buffer_text, fixture, render, snapshot};
+
+/// The screen of `app` at `width` by `height`, without colour.
+fn screen(app: &App, width: u16, height: u16) -> String {
+    buffer_text(&render(app, width, height, false))
+}
+
+#[test]
+fn at_the_start_80x24() {
+    let t = fixture::sample_trace();
+    insta::assert_snapshot!(snapshot(&t, 0, 80, 24, false));
+}
+
+#[test]
+fn at_the_first_failure_80x24() {
+    let t = fixture::sample_trace();
+    insta::assert_snapshot!(snapshot(&t, 12, 80, 24, false));
+}
+
+#[test]
+fn at_the_end_80x24() {
+    let t = fixture::sample_trace();
+    insta::assert_snapshot!(snapshot(&t, 27, 80, 24, false));
+}
+
+#[test]
+fn at_the_end_120x40() {
+    let t = fixture::sample_trace();
+    insta::assert_snapshot!(snapshot(&t, 27, 120, 40, false));
+}
+
+#[test]
+fn mid_run_100x30() {
+    let t = fixture::sample_trace();
+    insta::assert_snapshot!(snapshot(&t, 5, 100, 30, false));
+}
+
+#[test]
+fn past_the_end_says_so() {
+    let t = fixture::sample_trace();
+    let past = snapshot(&t, 1000, 80, 24, false);
+    assert!(past.contains("the run has 27 steps; at the last"), "{past}");
+    assert!(past.contains("step 27 of 27"));
+}
+
+#[test]
+fn an_actor_in_the_detail_pane() {
+    let t = fixture::sample_trace();
+    let mut app = App::new(&t);
+    app.handle(Command::GoToStep(20));
+    app.handle(Command::NextPane);
+    for _ in 0..4 {
+        app.handle(Command::Down);
+    }
+    assert_eq!(app.pane(), Pane::Tree);
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn the_help_popup_80x24() {
+    let t = fixture::sample_trace();
+    let mut app = App::new(&t);
+    app.handle_key(Key::Char('?'));
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn the_help_popup_scrolled_120x40() {
+    let t = fixture::sample_trace();
+    let mut app = App::new(&t);
+    app.handle_key(Key::Char('?'));
+    app.handle(Command::Down);
+    insta::assert_snapshot!(screen(&app, 120, 40));
+}
+
+#[test]
+fn a_search_prompt_and_matches() {
+    let t = fixture::sample_trace();
+    let mut app = App::new(&t);
+    app.handle(Command::Search("kind=failure".into()));
+    app.handle(Command::ToggleBreakpoint);
+    app.handle_key(Key::Char('/'));
+    for c in "actor=work".chars() {
+        app.handle_key(Key::Char(c));
+    }
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn the_log_scrolled_away_from_the_cursor() {
+    let t = fixture::sample_trace();
+    let mut app = App::new(&t);
+    app.handle(Command::GoToStep(12));
+    for _ in 0..3 {
+        app.handle(Command::ScrollDown);
+    }
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn too_small() {
+    let t = fixture::sample_trace();
+    insta::assert_snapshot!(snapshot(&t, 0, 30, 8, false));
+}
+
+#[test]
+fn an_empty_trace() {
+    let mut t = fixture::sample_trace();
+    t.events.clear();
+    insta::assert_snapshot!(snapshot(&t, 0, 80, 24, false));
+}
+
+#[test]
+fn no_color_means_no_colour_at_all() {
+    let t = fixture::sample_trace();
+    let mut app = App::new(&t);
+    app.handle(Command::GoToStep(12));
+    app.handle(Command::Search("kind=failure".into()));
+    let plain = render(&app, 120, 40, false);
+    let colored = render(&app, 120, 40, true);
+    app.handle(Command::Help);
+    let with_help = render(&app, 120, 40, false);
+    for cell in plain.content.iter().chain(&with_help.content) {
+        assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "{cell:?}");
+    }
+    // With colour: states, the status bar, the selection are coloured.
+    let fgs: Vec<Color> = colored.content.iter().map(|c| c.fg).collect();
+    assert!(fgs.contains(&Color::Green), "running actors");
+    assert!(fgs.contains(&Color::Yellow), "the restarting worker and the cursor");
+    assert!(colored.content.iter().any(|c| c.bg == Color::Blue), "the status bar");
+    // The same text either way.
+    assert_eq!(buffer_text(&plain), buffer_text(&colored));
+}
+
+#[test]
+fn a_coloured_snapshot_is_the_plain_one_with_escapes() {
+    let t = fixture::sample_trace();
+    let colored = snapshot(&t, 12, 80, 24, true);
+    assert!(colored.contains("\x1b[32m"), "green for running actors");
+    let mut stripped = String::new();
+    let mut chars = colored.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for d in chars.by_ref() {
+                if d == 'm' {
+                    break;
+                }
+            }
+        } else {
+            stripped.push(c);
+        }
+    }
+    let stripped: Vec<&str> = stripped.lines().map(str::trim_end).collect();
+    let plain = snapshot(&t, 12, 80, 24, false);
+    assert_eq!(stripped, plain.lines().collect::<Vec<_>>());
+}
+
+#[test]
+fn states_show_without_colour() {
+    let t = fixture::sample_trace();
+    let at_failure = snapshot(&t, 12, 80, 24, false);
+    assert!(at_failure.contains("↻ worker-1"), "suspended after its failure:\n{at_failure}");
+    let end = snapshot(&t, 27, 120, 40, false);
+    assert!(end.contains("○ temp"), "stopped:\n{end}");
+    assert!(end.contains("● worker-1 Worker ↻3"), "running again, restarted 3 times:\n{end}");
+}
+
+#[test]
+fn the_hint_bar_and_the_help_come_from_the_registry() {
+    use super::commands::{bindings, Mode, BINDINGS};
+    let t = fixture::sample_trace();
+    let mut app = App::new(&t);
+    let wide = screen(&app, 200, 30);
+    let hints = wide.lines().rev().find(|l| !l.trim().is_empty()).unwrap().to_string();
+    for b in bindings(Mode::Normal).filter(|b| !b.hint.is_empty()) {
+        assert!(hints.contains(&format!("{} {}", b.label, b.hint)), "{hints}");
+    }
+    app.handle(Command::Help);
+    let help = screen(&app, 200, 60);
+    for b in BINDINGS {
+        assert!(help.contains(b.help), "{} missing from\n{help}", b.help);
+    }
+    // In a prompt, the prompt's own keys.
+    app.handle(Command::Help);
+    app.handle(Command::GoToPrompt);
+    let prompt = screen(&app, 200, 30);
+    let last = prompt.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+    assert!(last.starts_with("go to step: █"), "{last}");
+    assert!(last.contains("Enter go") && last.contains("Esc cancel"), "{last}");
+}
+
+#[test]
+fn a_warning_in_the_detail_pane() {
+    let t = fixture::sample_trace();
+    let mut app = App::new(&t);
+    app.handle(Command::Last);
+    for _ in 0..3 {
+        app.handle(Command::NextPane);
+    }
+    app.handle(Command::Down);
+    assert_eq!(app.pane(), Pane::Warnings);
+    insta::assert_snapshot!(screen(&app, 100, 30));
+}
