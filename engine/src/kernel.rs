@@ -90,6 +90,10 @@ pub(crate) struct Core {
     pub(crate) gate: u64,
     /// The limit the run reached, if any.
     pub(crate) limit_hit: Option<crate::config::Limit>,
+    /// Set from outside (a Ctrl-C handler) to stop the run between steps.
+    pub(crate) interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// The run was interrupted.
+    pub(crate) interrupted: bool,
     /// Set when an escalation reached the root: the system has stopped.
     pub(crate) system_stopped: Option<String>,
     pub(crate) top_first: u32,
@@ -149,6 +153,8 @@ impl Core {
             deferred: Vec::new(),
             halted: false,
             limit_hit: None,
+            interrupt: None,
+            interrupted: false,
             gate: max_steps,
             system_stopped: None,
             links: Default::default(),

@@ -39,7 +39,12 @@ pub enum Step {
     Deadlock,
     /// The run reached one of its [`Limits`](crate::Limits).
     Limit(crate::config::Limit),
+    /// The run was interrupted from outside ([`System::interrupt_on`]).
+    Interrupted,
 }
+
+/// How often (in steps) a run with an interrupt flag looks at it.
+const INTERRUPT_CHECK: u64 = 1024;
 
 /// How a run ended (SPEC rule 9).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +68,8 @@ pub enum RunOutcome {
     Deadlock,
     /// The run reached one of its [`Limits`](crate::Limits).
     Limit(crate::config::Limit),
+    /// The run was interrupted from outside ([`System::interrupt_on`]).
+    Interrupted,
 }
 
 impl fmt::Display for RunOutcome {
@@ -73,11 +80,12 @@ impl fmt::Display for RunOutcome {
             RunOutcome::Elapsed => "time elapsed",
             RunOutcome::Reached => "condition reached",
             RunOutcome::Halted => "halted",
-            RunOutcome::SystemStopped => "system stopped by an escalation",
+            RunOutcome::SystemStopped => "system stopped (an escalation or a restart intensity reached the root)",
             RunOutcome::Deadlock => "deadlock",
             RunOutcome::Limit(crate::config::Limit::Actors) => "actor limit reached",
             RunOutcome::Limit(crate::config::Limit::Queued) => "queued-message limit reached",
             RunOutcome::Limit(crate::config::Limit::Time) => "virtual-time limit reached",
+            RunOutcome::Interrupted => "interrupted",
         })
     }
 }
@@ -255,6 +263,15 @@ impl System {
         self.core.settle();
     }
 
+    /// Stops the run between steps once `flag` is set (by a Ctrl-C handler,
+    /// say): the run ends with [`RunOutcome::Interrupted`], an `interrupted`
+    /// event closes the trace, and everything recorded so far stays readable.
+    /// The flag is looked at every 1,024 steps.
+    pub fn interrupt_on(&mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+        self.core.interrupt = Some(flag);
+        self.core.gate = self.core.gate.min(self.core.step + INTERRUPT_CHECK);
+    }
+
     /// Why the system stopped, if an escalation reached the root (SPEC rule 17).
     pub fn stopped(&self) -> Option<&str> {
         self.core.system_stopped.as_deref()
@@ -275,7 +292,7 @@ impl System {
                 match self.step_inner() {
                     Step::Delivered(_) | Step::Advanced(_) => {}
                     Step::Idle | Step::Deadlock => self.core.abandon_parked(to.r, id),
-                    Step::StepLimit | Step::Halted | Step::Stopped | Step::Limit(_) => break,
+                    Step::StepLimit | Step::Halted | Step::Stopped | Step::Limit(_) | Step::Interrupted => break,
                 }
             }
         }
@@ -322,6 +339,7 @@ impl System {
                 Step::Halted | Step::Stopped => AskError::Halted,
                 Step::Deadlock => AskError::Dead,
                 Step::Limit(_) => AskError::StepLimit,
+                Step::Interrupted => AskError::Halted,
             };
             self.core.complete_ask(ask, Err(err.clone()), 0);
             self.core.asks.external.remove(&ask);
@@ -353,6 +371,18 @@ impl System {
             if core.step >= core.config.max_steps {
                 return if core.has_work() { Step::StepLimit } else { Step::Idle };
             }
+            if core.interrupted {
+                return Step::Interrupted;
+            }
+            if let Some(flag) = &core.interrupt {
+                if flag.load(std::sync::atomic::Ordering::Relaxed) {
+                    core.interrupted = true;
+                    core.close_gate();
+                    crate::kernel::trace!(core, crate::trace::EventKind::Interrupted {});
+                    return Step::Interrupted;
+                }
+                core.gate = (core.step + INTERRUPT_CHECK).min(core.config.max_steps);
+            }
         }
         match core.sched.pick(&mut core.sched_rng, core.step + 1) {
             Some(p) => Step::Delivered(core.deliver(p)),
@@ -379,6 +409,7 @@ impl System {
                 Step::Stopped => return RunOutcome::SystemStopped,
                 Step::Deadlock => return RunOutcome::Deadlock,
                 Step::Limit(l) => return RunOutcome::Limit(l),
+                Step::Interrupted => return RunOutcome::Interrupted,
             }
         }
     }
@@ -413,6 +444,7 @@ impl System {
                 Step::Stopped => return RunOutcome::SystemStopped,
                 Step::Deadlock => return RunOutcome::Deadlock,
                 Step::Limit(l) => return RunOutcome::Limit(l),
+                Step::Interrupted => return RunOutcome::Interrupted,
             }
         }
     }
@@ -432,6 +464,7 @@ impl System {
                 Step::Stopped => return RunOutcome::SystemStopped,
                 Step::Deadlock => return RunOutcome::Deadlock,
                 Step::Limit(l) => return RunOutcome::Limit(l),
+                Step::Interrupted => return RunOutcome::Interrupted,
             }
         }
     }

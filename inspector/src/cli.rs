@@ -31,6 +31,22 @@ pub enum Command {
     /// From a failing run's trace, find the fewest faults and the smallest
     /// parameters that still break the same invariant.
     Shrink(ShrinkArgs),
+    /// Step through a recorded run in the terminal (or print one screen).
+    Inspect(InspectArgs),
+}
+
+/// Arguments of `rehearsal inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The trace file.
+    pub trace: PathBuf,
+    /// Print the screen at the end of step N as text and exit (for tests,
+    /// docs and bug reports) instead of opening the terminal UI.
+    #[arg(long, value_name = "N")]
+    pub snapshot_at: Option<u64>,
+    /// The screen size for --snapshot-at, as WIDTHxHEIGHT.
+    #[arg(long, value_name = "WxH", default_value = "120x40", value_parser = parse_size)]
+    pub size: (u16, u16),
 }
 
 /// Arguments of `rehearsal shrink`.
@@ -81,6 +97,10 @@ pub struct SweepArgs {
     /// Print the results as JSON (for --merge) instead of a summary.
     #[arg(long)]
     pub json: bool,
+    /// Skip the seeds a previous `--json` output (of an interrupted sweep)
+    /// already holds, and include its results.
+    #[arg(long, value_name = "FILE")]
+    pub resume: Option<PathBuf>,
     /// Merge the --json outputs of shards instead of running.
     #[arg(long, value_name = "FILES", num_args = 1.., conflicts_with_all = ["scenario", "seeds"])]
     pub merge: Vec<PathBuf>,
@@ -146,6 +166,16 @@ pub struct ReplayArgs {
 
 fn parse_strategy(s: &str) -> Result<Strategy, String> {
     s.parse::<Strategy>().map_err(|e| e.to_string())
+}
+
+fn parse_size(s: &str) -> Result<(u16, u16), String> {
+    let err = || format!("expected WIDTHxHEIGHT with each from 20 to 1000, like 120x40, got `{s}`");
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(err)?;
+    let (w, h) = (w.parse::<u16>().map_err(|_| err())?, h.parse::<u16>().map_err(|_| err())?);
+    if !(20..=1000).contains(&w) || !(10..=1000).contains(&h) {
+        return Err(err());
+    }
+    Ok((w, h))
 }
 
 fn parse_seeds(s: &str) -> Result<crate::sweep::Seeds, String> {

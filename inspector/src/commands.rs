@@ -9,7 +9,7 @@ use rehearsal::trace::{format_hash, TraceReader};
 use rehearsal::{Config, DeadLetterReason, RunOutcome, System, TraceLevel};
 use rehearsal_scenarios::{Params, Report, Scenario};
 
-use crate::cli::{Cli, Command, ExportArgs, ReplayArgs, RunArgs, ShrinkArgs, SweepArgs};
+use crate::cli::{Cli, Command, ExportArgs, InspectArgs, ReplayArgs, RunArgs, ShrinkArgs, SweepArgs};
 use crate::{CliError, EXIT_FAILED, EXIT_OK};
 
 type Out<'a> = &'a mut dyn Write;
@@ -22,6 +22,23 @@ pub(crate) fn dispatch(cli: Cli, out: Out<'_>) -> Result<u8, CliError> {
         Command::Sweep(args) => sweep_cmd(args, out),
         Command::Export(args) => export_cmd(args, out),
         Command::Shrink(args) => shrink_cmd(args, out),
+        Command::Inspect(args) => inspect_cmd(args, out),
+    }
+}
+
+fn inspect_cmd(args: InspectArgs, out: Out<'_>) -> Result<u8, CliError> {
+    match args.snapshot_at {
+        Some(step) => {
+            let trace = rehearsal::trace::read_trace(&args.trace).map_err(|e| CliError::bad_input(e.to_string()))?;
+            let (w, h) = args.size;
+            let screen = crate::tui::snapshot(&trace, step, w, h, false);
+            writeln!(out, "{screen}").map_err(io_err)?;
+            Ok(EXIT_OK)
+        }
+        None => {
+            crate::tui::inspect_trace(&args.trace).map_err(CliError::bad_input)?;
+            Ok(EXIT_OK)
+        }
     }
 }
 
@@ -76,7 +93,14 @@ fn sweep_cmd(args: SweepArgs, out: Out<'_>) -> Result<u8, CliError> {
             max_steps: args.max_steps,
             jobs,
         };
-        let report = job.run()?;
+        let previous = match &args.resume {
+            Some(path) => Some(crate::sweep::merge(std::slice::from_ref(path))?),
+            None => None,
+        };
+        let mut report = job.run(previous.as_ref())?;
+        if let Some(prev) = previous {
+            report.absorb(prev);
+        }
         let mut traces = Vec::new();
         if let Some(dir) = &args.out {
             for r in report.results.iter().filter(|r| !r.passed) {
@@ -94,7 +118,13 @@ fn sweep_cmd(args: SweepArgs, out: Out<'_>) -> Result<u8, CliError> {
         let elapsed = args.merge.is_empty().then(|| crate::sweep::elapsed(start));
         crate::sweep::summary(out, &report, elapsed, &traces).map_err(io_err)?;
     }
-    Ok(if report.results.iter().all(|r| r.passed) { EXIT_OK } else { EXIT_FAILED })
+    Ok(if report.interrupted {
+        crate::EXIT_INTERRUPTED
+    } else if report.results.iter().all(|r| r.passed) {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
 }
 
 fn export_cmd(args: ExportArgs, out: Out<'_>) -> Result<u8, CliError> {
@@ -170,15 +200,22 @@ fn run(args: RunArgs, out: Out<'_>) -> Result<u8, CliError> {
                 .map_err(|e| CliError::bad_input(format!("{}: cannot create the trace file: {e}", path.display())))?;
             System::with_trace_writer(config, BufWriter::new(file), false)
         }
-        None => System::new(config.clone()),
+        // Without a trace file only the hash is kept, not the events.
+        None => System::with_trace_writer(config.clone(), std::io::sink(), false),
     };
-    // Without a trace file there is no need to keep events; the hash is enough.
+    sys.interrupt_on(crate::interrupted());
     let report = scenario.run(&mut sys).map_err(|e| CliError::bad_input(e.to_string()))?;
     if let Some(path) = &args.trace {
         sys.finish().map_err(|e| CliError::bad_input(format!("{}: cannot write the trace: {e}", path.display())))?;
     }
     summary(out, scenario, &params, &args, &sys, &report).map_err(io_err)?;
-    Ok(if report.passed() { EXIT_OK } else { EXIT_FAILED })
+    Ok(if report.outcome == rehearsal::RunOutcome::Interrupted {
+        crate::EXIT_INTERRUPTED
+    } else if report.passed() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
 }
 
 fn command_line(scenario: &dyn Scenario, params: &Params, args: &RunArgs) -> String {

@@ -8,6 +8,7 @@ mod commands;
 pub mod export;
 pub mod shrink;
 pub mod sweep;
+pub mod tui;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -21,6 +22,30 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 /// Exit code: bad input (argument, file, trace).
 pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// Exit code: interrupted (Ctrl-C); what was done so far was written.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// The Ctrl-C flag: set by the first Ctrl-C (the handler is installed on
+/// first use). Runs stop between steps, sweeps between seeds, and what was
+/// done so far is written; a second Ctrl-C exits at once.
+pub fn interrupted() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, OnceLock};
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let f = flag.clone();
+        // If a handler cannot be installed, Ctrl-C keeps its default meaning.
+        let _ = ctrlc::set_handler(move || {
+            if f.swap(true, Ordering::SeqCst) {
+                std::process::exit(i32::from(EXIT_INTERRUPTED));
+            }
+        });
+        flag
+    })
+    .clone()
+}
 
 /// A command's failure: what to print and the exit code.
 #[derive(Debug)]

@@ -116,6 +116,18 @@ pub struct SweepReport {
     pub swarm: bool,
     /// Per seed, in seed order.
     pub results: Vec<SeedResult>,
+    /// The sweep was interrupted: seeds are missing (resume with `--resume`).
+    #[serde(default)]
+    pub interrupted: bool,
+}
+
+impl SweepReport {
+    /// Takes in the results of `other` (an earlier part of the same sweep).
+    pub fn absorb(&mut self, other: SweepReport) {
+        let mut by_seed: BTreeMap<u64, SeedResult> = other.results.into_iter().map(|r| (r.seed, r)).collect();
+        by_seed.extend(std::mem::take(&mut self.results).into_iter().map(|r| (r.seed, r)));
+        self.results = by_seed.into_values().collect();
+    }
 }
 
 /// What a sweep runs.
@@ -158,21 +170,25 @@ impl SweepJob<'_> {
             .collect()
     }
 
-    /// Runs one seed (no trace kept, only the hash).
-    pub fn run_one(&self, seed: u64) -> Result<SeedResult, CliError> {
+    /// Runs one seed (no trace kept, only the hash); `None` if it was interrupted.
+    pub fn run_one(&self, seed: u64) -> Result<Option<SeedResult>, CliError> {
         let mut sys = System::new(self.config(seed));
+        sys.interrupt_on(crate::interrupted());
         let report = self.scenario.run(&mut sys).map_err(|e| CliError::bad_input(e.to_string()))?;
         let mut failed: Vec<String> = report.failures().map(|v| v.name.to_string()).collect();
         if report.outcome == rehearsal::RunOutcome::StepLimit {
             failed.push("step-limit".into());
         }
-        Ok(SeedResult {
+        if report.outcome == rehearsal::RunOutcome::Interrupted {
+            return Ok(None);
+        }
+        Ok(Some(SeedResult {
             seed,
             passed: report.passed(),
             outcome: report.outcome.to_string(),
             failed,
             hash: sys.trace_hash().map(format_hash).unwrap_or_default(),
-        })
+        }))
     }
 
     /// Runs the seed again with its trace written to `path`.
@@ -184,24 +200,32 @@ impl SweepJob<'_> {
         sys.finish().map_err(|e| CliError::bad_input(format!("{}: cannot write the trace: {e}", path.display())))
     }
 
-    /// Runs every seed of the sweep on `jobs` threads, with a progress bar
-    /// on stderr (hidden when stderr is not a terminal).
-    pub fn run(&self) -> Result<SweepReport, CliError> {
-        let seeds = self.seeds();
+    /// Runs every seed of the sweep (but those `done` holds) on `jobs`
+    /// threads, with a progress bar on stderr (hidden when stderr is not a
+    /// terminal). Ctrl-C stops it between seeds, keeping what was done.
+    pub fn run(&self, done: Option<&SweepReport>) -> Result<SweepReport, CliError> {
+        let skip: std::collections::BTreeSet<u64> =
+            done.map(|d| d.results.iter().map(|r| r.seed).collect()).unwrap_or_default();
+        let seeds: Vec<u64> = self.seeds().into_iter().filter(|s| !skip.contains(s)).collect();
+        let stop = crate::interrupted();
         let bar = ProgressBar::new(seeds.len() as u64);
         bar.set_style(
             ProgressStyle::with_template("{bar:40} {pos}/{len} seeds  {per_sec}  {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         let next = AtomicU64::new(0);
-        let (tx, rx) = mpsc::channel::<Result<SeedResult, CliError>>();
+        let (tx, rx) = mpsc::channel::<Result<Option<SeedResult>, CliError>>();
         let mut results = Vec::with_capacity(seeds.len());
         let mut failures = 0u64;
         std::thread::scope(|scope| {
             for _ in 0..self.jobs.max(1) {
                 let tx = tx.clone();
                 let (seeds, next) = (&seeds, &next);
+                let stop = stop.clone();
                 scope.spawn(move || loop {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
                     let i = next.fetch_add(1, Ordering::Relaxed) as usize;
                     let Some(&seed) = seeds.get(i) else { break };
                     if tx.send(self.run_one(seed)).is_err() {
@@ -212,7 +236,8 @@ impl SweepJob<'_> {
             drop(tx);
             for r in rx {
                 match r {
-                    Ok(r) => {
+                    Ok(None) => {}
+                    Ok(Some(r)) => {
                         if !r.passed {
                             failures += 1;
                             bar.set_message(format!("{failures} failing"));
@@ -239,6 +264,7 @@ impl SweepJob<'_> {
             shard: self.shard,
             faults: self.faults.as_ref().map(|(_, f)| f.clone()),
             swarm: self.swarm,
+            interrupted: stop.load(Ordering::Relaxed),
             results,
         })
     }
@@ -277,6 +303,7 @@ pub fn merge(files: &[PathBuf]) -> Result<SweepReport, CliError> {
             by_seed.insert(res.seed, res.clone());
         }
         let m = merged.get_or_insert_with(|| SweepReport { results: vec![], shard: None, ..r.clone() });
+        m.interrupted |= r.interrupted;
         m.seeds.start = m.seeds.start.min(r.seeds.start);
         m.seeds.end = m.seeds.end.max(r.seeds.end);
     }
@@ -299,6 +326,9 @@ pub fn summary(
         write!(out, " (shard {}/{})", s.index, s.count)?;
     }
     writeln!(out, ", {} run, {} passed, {} failed", r.results.len(), r.results.len() - failed.len(), failed.len())?;
+    if r.interrupted {
+        writeln!(out, "INTERRUPTED  not every seed ran; save --json output and continue with --resume FILE")?;
+    }
     if let Some(secs) = elapsed {
         writeln!(out, "speed      {:.0} seeds/s ({secs:.2} s)", r.results.len() as f64 / secs.max(1e-9))?;
     }

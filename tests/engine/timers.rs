@@ -328,3 +328,37 @@ fn each_limit_ends_the_run_with_its_name() {
     assert_eq!(sys.now(), 50);
     assert_eq!(log.entries(), ["r:10", "r:50"]);
 }
+
+/// Sends itself a message forever.
+struct Spinner;
+
+impl Actor for Spinner {
+    type Msg = u64;
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, n: u64) -> Handled {
+        let me = ctx.addr();
+        ctx.send(me, n + 1);
+        Ok(())
+    }
+}
+
+#[test]
+fn an_interrupt_stops_the_run_and_leaves_a_readable_trace() {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    let buf = rehearsal_tests::SharedBuf::new();
+    let flag = Arc::new(AtomicBool::new(false));
+    {
+        let mut sys = System::with_trace_writer(Config::seeded(1), buf.clone(), false);
+        sys.interrupt_on(flag.clone());
+        let s = sys.spawn("spinner", Spinner);
+        sys.send(s, 0);
+        // Raise the flag the way a Ctrl-C handler would, then run "forever".
+        flag.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(sys.run_until_idle(), RunOutcome::Interrupted);
+        assert!(sys.steps() <= 1024, "stopped within one check interval");
+        assert_eq!(sys.step(), Step::Interrupted, "and stays stopped");
+    }
+    let trace = rehearsal::trace::TraceReader::new(std::io::Cursor::new(buf.bytes()), "i.jsonl").unwrap();
+    let events: Vec<_> = trace.into_events().collect::<Result<_, _>>().expect("a complete, readable trace");
+    assert!(matches!(events.last().map(|e| &e.kind), Some(EventKind::Interrupted {})));
+}

@@ -190,6 +190,7 @@ fn run_checked(sys: &mut System, consumers: &[Addr<Item>], case: &Case) -> Resul
             Step::StepLimit => return Ok(RunOutcome::StepLimit),
             Step::Halted | Step::Stopped => return Ok(RunOutcome::Halted),
             Step::Limit(l) => return Ok(RunOutcome::Limit(l)),
+            Step::Interrupted => return Ok(RunOutcome::Interrupted),
         }
     }
 }

@@ -390,6 +390,8 @@ pub enum EventKind {
         /// The figure that reached it.
         value: u64,
     },
+    /// The run was interrupted from outside (Ctrl-C) and stops here.
+    Interrupted {},
     /// A fault rule injected a fault.
     Fault {
         /// The rule's name.
@@ -471,6 +473,7 @@ impl EventKind {
             EventKind::Admitted { .. } => "admitted",
             EventKind::Fault { .. } => "fault",
             EventKind::Limit { .. } => "limit",
+            EventKind::Interrupted {} => "interrupted",
         }
     }
 }
@@ -619,6 +622,7 @@ impl Event {
                     d.u64(a.0);
                 }
             }
+            EventKind::Interrupted {} => d.u64(28),
             EventKind::Limit { limit, value } => {
                 d.u64(27);
                 d.u64(*limit as u64);
