@@ -7,8 +7,10 @@ use rehearsal::trace::format_hash;
 use rehearsal::{Config, Strategy, System, TraceLevel};
 use rehearsal_scenarios::Params;
 
-/// (scenario, overridden parameters, seed, strategy, expected hash)
-const GOLDEN: &[(&str, &[(&str, &str)], u64, &str, &str)] = &[
+/// One golden run: scenario, overridden parameters, seed, strategy, expected hash.
+type Golden = (&'static str, &'static [(&'static str, &'static str)], u64, &'static str, &'static str);
+
+const GOLDEN: &[Golden] = &[
     ("counter", &[], 1, "random", "67d2e32de01a30a1"),
     ("counter", &[], 2, "pct", "e902aebd3656d946"),
     ("counter", &[], 3, "fifo", "16fa23ced6233a2a"),
