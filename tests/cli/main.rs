@@ -4,8 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod tui;
+
 /// The `rehearsal` binary of this build (built first if missing).
-fn bin() -> PathBuf {
+pub(crate) fn bin() -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary has a path");
     let dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps/<test>");
     let path = dir.join(format!("rehearsal{}", std::env::consts::EXE_SUFFIX));
@@ -19,7 +21,7 @@ fn bin() -> PathBuf {
     path
 }
 
-fn run(args: &[&str]) -> Output {
+pub(crate) fn run(args: &[&str]) -> Output {
     Command::new(bin()).args(args).output().expect("the binary runs")
 }
 
@@ -27,7 +29,7 @@ fn text(o: &Output) -> (String, String) {
     (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
 }
 
-fn tmp(name: &str) -> PathBuf {
+pub(crate) fn tmp(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)

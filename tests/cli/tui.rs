@@ -1,0 +1,116 @@
+//! The inspector in a real terminal: tmux runs it, sends keys and reads the
+//! screen, as a person would.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use super::{bin, run, tmp};
+
+struct Tmux {
+    session: String,
+}
+
+impl Tmux {
+    fn new(name: &str, cmd: &str, width: u16, height: u16) -> Tmux {
+        let session = format!("rehearsal-{name}-{}", std::process::id());
+        let status = Command::new("tmux")
+            .args(["new-session", "-d", "-s", &session, "-x", &width.to_string(), "-y", &height.to_string(), cmd])
+            .status()
+            .expect("tmux runs");
+        assert!(status.success(), "tmux could not start a session");
+        Tmux { session }
+    }
+
+    fn screen(&self) -> String {
+        let o = Command::new("tmux").args(["capture-pane", "-p", "-t", &self.session]).output().expect("tmux runs");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", self.session.as_str()];
+        args.extend_from_slice(keys);
+        assert!(Command::new("tmux").args(&args).status().expect("tmux runs").success());
+    }
+
+    /// Waits (up to a generous deadline: this is not a speed test) until the
+    /// screen satisfies `ok`; returns the screen.
+    fn wait(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "waited for {what}; the screen is:\n{s}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).status();
+    }
+}
+
+fn status_line(screen: &str) -> String {
+    screen.lines().next().unwrap_or_default().to_string()
+}
+
+fn has_tmux() -> bool {
+    Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn step_back_goto_search_resize_and_quit_in_a_real_terminal() {
+    if !has_tmux() {
+        // CI installs tmux (.ci/run); a developer without it is told, loudly.
+        assert!(std::env::var_os("CI").is_none(), "tmux is missing on CI");
+        eprintln!("SKIPPED: tmux is not installed; `apt-get install tmux` to run the terminal test");
+        return;
+    }
+    let trace = tmp("tui.jsonl");
+    assert_eq!(run(&["run", "supervision", "--seed", "2", "--trace", trace.to_str().unwrap()]).status.code(), Some(0));
+    let cmd = format!("{} inspect {}; echo EXITED $?; sleep 60", bin().display(), trace.display());
+    let t = Tmux::new("tui", &cmd, 120, 40);
+    let s = t.wait("the inspector", |s| s.contains("REPLAY") && s.contains("event 0/"));
+    assert!(s.contains("tree") && s.contains("mailboxes") && s.contains("log"), "{s}");
+
+    t.keys(&["l", "l", "l"]);
+    t.wait("three steps forward", |s| status_line(s).contains("event 3/"));
+    t.keys(&["h"]);
+    t.wait("one step back", |s| status_line(s).contains("event 2/"));
+    t.keys(&[":", "2", "0", "Enter"]);
+    t.wait("go to step 20", |s| status_line(s).contains("step 20 of"));
+    t.keys(&["/", "k", "i", "n", "d", "=", "r", "e", "s", "t", "a", "r", "t", "Enter"]);
+    let s = t.wait("a restart found", |s| !status_line(s).contains("step 20 of"));
+    assert!(s.contains("restart"), "{s}");
+    t.keys(&["?"]);
+    t.wait("the help", |s| s.contains("help"));
+    t.keys(&["Escape"]);
+
+    // Resize to 80x24: the screen redraws and still shows the status bar.
+    assert!(Command::new("tmux")
+        .args(["resize-window", "-t", &t.session, "-x", "80", "-y", "24"])
+        .status()
+        .expect("tmux runs")
+        .success());
+    t.wait("a redraw at 80x24", |s| s.lines().count() <= 24 && status_line(s).contains("REPLAY"));
+
+    t.keys(&["q"]);
+    let s = t.wait("the shell after quitting", |s| s.contains("EXITED 0"));
+    assert!(!s.contains("REPLAY"), "the terminal was not restored: {s}");
+}
+
+#[test]
+fn snapshot_at_prints_the_screen() {
+    let trace = tmp("snap.jsonl");
+    assert_eq!(run(&["run", "greeter", "--seed", "3", "--trace", trace.to_str().unwrap()]).status.code(), Some(0));
+    let o = run(&["inspect", trace.to_str().unwrap(), "--snapshot-at", "10", "--size", "100x30"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.lines().next().is_some_and(|l| l.contains("REPLAY") && l.contains("step 10 of")), "{text}");
+    assert!(text.lines().count() <= 31);
+    let o = run(&["inspect", trace.to_str().unwrap(), "--snapshot-at", "1", "--size", "5x5"]);
+    assert_eq!(o.status.code(), Some(2), "a size too small is bad input");
+}
