@@ -213,3 +213,49 @@ fn sweep_finds_a_failing_seed_and_shrink_makes_its_faults_fewer() {
     let o = run(&["run", "counter", "--seed", "0"]);
     assert_eq!(o.status.code(), Some(0));
 }
+
+#[test]
+fn sweep_finds_the_bank_buggy_bug_and_shrink_needs_fewer_faults() {
+    let plan = tmp("bank-plan.toml");
+    std::fs::write(
+        &plan,
+        "[[rule]]\nname = \"crash-accounts\"\nactors = \"account*\"\nprobability = 0.05\naction = \"crash\"\n",
+    )
+    .unwrap();
+    let dir = tmp("bank-out");
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = run(&[
+        "sweep",
+        "bank-buggy",
+        "--seeds",
+        "0..60",
+        "--param",
+        "crash=0",
+        "--faults",
+        plan.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(out.contains("FAILED     money-conserved:"), "{out}");
+    // The failing run with the most injected faults.
+    let mut traces: Vec<(usize, PathBuf)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .map(|p| (std::fs::read_to_string(&p).unwrap().matches("\"kind\":\"fault\"").count(), p))
+        .collect();
+    traces.sort();
+    let (faults, worst) = traces.pop().expect("failing traces were written");
+    assert!(faults >= 2, "the worst run injected {faults} faults");
+    let min = tmp("bank-shrunk.jsonl");
+    let o = run(&["shrink", worst.to_str().unwrap(), "--out", min.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(out.contains("money-conserved still fails"), "{out}");
+    let line = out.lines().find(|l| l.starts_with("faults ")).expect("a faults line");
+    let nums: Vec<usize> = line.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    assert!(nums.len() == 2 && nums[1] < nums[0], "{line}");
+    assert_eq!(run(&["replay", min.to_str().unwrap()]).status.code(), Some(0), "the shrunk trace replays");
+}
