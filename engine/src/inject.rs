@@ -94,18 +94,7 @@ impl Core {
                     Some(copy) => {
                         self.fault_event(rule, "duplicate", to.id, Some(id));
                         let copy_id = self.next_msg_id();
-                        if self.trace.on {
-                            let payload = self.trace.payloads.then(|| compact_str::format_compact!("{copy:?}"));
-                            let from_id = (from != 0).then_some(ActorId(from));
-                            let kind = EventKind::Send {
-                                msg: MsgId(copy_id),
-                                from: from_id,
-                                to: to.id,
-                                what: crate::trace::MsgKind::User,
-                                payload,
-                            };
-                            self.emit(cause, kind);
-                        }
+                        self.trace_send(copy_id, from, to.id, &copy);
                         self.stats.sent += 1;
                         self.enqueue(to, Item::User(Envelope { msg: copy, id: copy_id, from, cause }));
                     }

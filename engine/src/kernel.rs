@@ -342,16 +342,19 @@ impl Core {
         id
     }
 
-    #[inline(always)]
-    pub(crate) fn send_with_id<M: fmt::Debug + 'static>(&mut self, to: Ref, msg: M, from: u64, id: u64) {
+    /// Records the `send` event of user message `id` (with its payload at
+    /// [`TraceLevel::Payloads`](crate::TraceLevel::Payloads)).
+    pub(crate) fn trace_send<M: fmt::Debug>(&mut self, id: u64, from: u64, to: ActorId, msg: &M) {
         if self.trace.on {
             let payload = self.trace.payloads.then(|| format_compact!("{msg:?}"));
             let cause = self.cause;
-            self.emit(
-                cause,
-                EventKind::Send { msg: MsgId(id), from: opt(from), to: to.id, what: MsgKind::User, payload },
-            );
+            self.emit(cause, EventKind::Send { msg: MsgId(id), from: opt(from), to, what: MsgKind::User, payload });
         }
+    }
+
+    #[inline(always)]
+    pub(crate) fn send_with_id<M: fmt::Debug + 'static>(&mut self, to: Ref, msg: M, from: u64, id: u64) {
+        self.trace_send(id, from, to.id, &msg);
         self.stats.sent += 1;
         if self.fault_on {
             return self.send_with_faults(to, msg, from, id);
@@ -406,13 +409,9 @@ impl Core {
     /// and handed back. Returns its id.
     pub(crate) fn rejected_back<M: fmt::Debug>(&mut self, to: Ref, msg: &M, from: u64) -> u64 {
         let id = self.next_msg_id();
+        self.trace_send(id, from, to.id, msg);
         if self.trace.on {
-            let payload = self.trace.payloads.then(|| format_compact!("{msg:?}"));
             let cause = self.cause;
-            self.emit(
-                cause,
-                EventKind::Send { msg: MsgId(id), from: opt(from), to: to.id, what: MsgKind::User, payload },
-            );
             let depth = self.slots[to.slot as usize].len;
             let policy = crate::mailbox::Overflow::Reject;
             self.emit(cause, EventKind::Overflow { actor: to.id, msg: MsgId(id), policy, depth });
@@ -583,14 +582,7 @@ impl Core {
         } else {
             let id = self.next_msg_id();
             let asker = ActorId(to.asker);
-            if self.trace.on {
-                let payload = self.trace.payloads.then(|| format_compact!("{value:?}"));
-                let cause = self.cause;
-                self.emit(
-                    cause,
-                    EventKind::Send { msg: MsgId(id), from: opt(from), to: asker, what: MsgKind::User, payload },
-                );
-            }
+            self.trace_send(id, from, asker, &value);
             self.stats.sent += 1;
             drop(value);
             self.dead_letter(id, from, asker, DeadLetterReason::LateReply, None);

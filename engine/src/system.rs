@@ -43,6 +43,23 @@ pub enum Step {
     Interrupted,
 }
 
+impl Step {
+    /// The run's outcome if this step ends a run (`None` for a delivery or
+    /// a clock advance).
+    fn outcome(self) -> Option<RunOutcome> {
+        Some(match self {
+            Step::Delivered(_) | Step::Advanced(_) => return None,
+            Step::Idle => RunOutcome::Idle,
+            Step::StepLimit => RunOutcome::StepLimit,
+            Step::Halted => RunOutcome::Halted,
+            Step::Stopped => RunOutcome::SystemStopped,
+            Step::Deadlock => RunOutcome::Deadlock,
+            Step::Limit(l) => RunOutcome::Limit(l),
+            Step::Interrupted => RunOutcome::Interrupted,
+        })
+    }
+}
+
 /// How often (in steps) a run with an interrupt flag looks at it.
 const INTERRUPT_CHECK: u64 = 1024;
 
@@ -401,15 +418,8 @@ impl System {
     pub fn run_until_idle(&mut self) -> RunOutcome {
         let _quiet = self.quiet();
         loop {
-            match self.step_inner() {
-                Step::Delivered(_) | Step::Advanced(_) => {}
-                Step::Idle => return RunOutcome::Idle,
-                Step::StepLimit => return RunOutcome::StepLimit,
-                Step::Halted => return RunOutcome::Halted,
-                Step::Stopped => return RunOutcome::SystemStopped,
-                Step::Deadlock => return RunOutcome::Deadlock,
-                Step::Limit(l) => return RunOutcome::Limit(l),
-                Step::Interrupted => return RunOutcome::Interrupted,
+            if let Some(outcome) = self.step_inner().outcome() {
+                return outcome;
             }
         }
     }
@@ -433,18 +443,13 @@ impl System {
                     }
                 }
             }
-            match self.step_inner() {
-                Step::Delivered(_) | Step::Advanced(_) => {}
-                Step::Idle => {
+            match self.step_inner().outcome() {
+                None => {}
+                Some(RunOutcome::Idle) => {
                     self.core.clock.now = self.core.clock.now.max(deadline);
                     return RunOutcome::Elapsed;
                 }
-                Step::StepLimit => return RunOutcome::StepLimit,
-                Step::Halted => return RunOutcome::Halted,
-                Step::Stopped => return RunOutcome::SystemStopped,
-                Step::Deadlock => return RunOutcome::Deadlock,
-                Step::Limit(l) => return RunOutcome::Limit(l),
-                Step::Interrupted => return RunOutcome::Interrupted,
+                Some(outcome) => return outcome,
             }
         }
     }
@@ -456,15 +461,10 @@ impl System {
             if done(self) {
                 return RunOutcome::Reached;
             }
-            match self.step() {
-                Step::Delivered(_) | Step::Advanced(_) => {}
-                Step::Idle => return if done(self) { RunOutcome::Reached } else { RunOutcome::Idle },
-                Step::StepLimit => return RunOutcome::StepLimit,
-                Step::Halted => return RunOutcome::Halted,
-                Step::Stopped => return RunOutcome::SystemStopped,
-                Step::Deadlock => return RunOutcome::Deadlock,
-                Step::Limit(l) => return RunOutcome::Limit(l),
-                Step::Interrupted => return RunOutcome::Interrupted,
+            match self.step().outcome() {
+                None => {}
+                Some(RunOutcome::Idle) => return if done(self) { RunOutcome::Reached } else { RunOutcome::Idle },
+                Some(outcome) => return outcome,
             }
         }
     }
