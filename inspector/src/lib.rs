@@ -74,11 +74,20 @@ impl fmt::Display for CliError {
 pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // One line: what is wrong (clap's usage and tips are one `--help` away).
+            let text = e.render().to_string();
+            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("error: bad arguments");
+            eprintln!("{first} (see --help)");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK });
+            return ExitCode::from(EXIT_OK);
         }
     };
+    // Catch Ctrl-C from the start: runs and sweeps stop cleanly on it.
+    let _ = interrupted();
     let mut out = std::io::stdout().lock();
     match commands::dispatch(cli, &mut out) {
         Ok(code) => ExitCode::from(code),

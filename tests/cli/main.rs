@@ -259,3 +259,48 @@ fn sweep_finds_the_bank_buggy_bug_and_shrink_needs_fewer_faults() {
     assert!(nums.len() == 2 && nums[1] < nums[0], "{line}");
     assert_eq!(run(&["replay", min.to_str().unwrap()]).status.code(), Some(0), "the shrunk trace replays");
 }
+
+/// The `--help` texts shown in the README are the binary's.
+#[test]
+fn the_readme_shows_the_real_help() {
+    let readme = include_str!("../../README.md");
+    for args in [vec!["--help"], vec!["run", "--help"]] {
+        let marker = format!("$ rehearsal {}\n", args.join(" "));
+        let start = readme.find(&marker).unwrap_or_else(|| panic!("the README shows `{marker}`")) + marker.len();
+        let len = readme[start..].find("\n```").expect("the block ends");
+        let shown = &readme[start..start + len];
+        let (actual, _) = text(&run(&args));
+        assert_eq!(shown, actual.trim_end(), "the README's `rehearsal {}` is out of date", args.join(" "));
+    }
+}
+
+#[test]
+fn an_unwritable_output_is_bad_input() {
+    let o = run(&["run", "counter", "--trace", "/nonexistent-dir/for/sure/run.jsonl"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err.contains("/nonexistent-dir/for/sure/run.jsonl: cannot create the trace file"), "{err}");
+    no_panic(&err);
+    let o = run(&["sweep", "counter", "--seeds", "0..2", "--out", "/proc/version/out"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o).1);
+}
+
+#[test]
+fn ctrl_c_stops_a_run_and_prints_what_it_did() {
+    let child = Command::new(bin())
+        .args(["run", "supervision", "--param", "jobs=10000000", "--param", "crash=0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    // Let it get going (the handler is installed first thing), then Ctrl-C.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs");
+    assert!(status.success());
+    let o = child.wait_with_output().expect("the binary ends");
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(130), "{out}{err}");
+    assert!(out.contains("outcome      interrupted after"), "{out}");
+    assert!(out.contains("conservation: sent"), "the summary is printed: {out}");
+    no_panic(&err);
+}

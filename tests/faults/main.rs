@@ -300,3 +300,13 @@ fn the_readme_plan_reads() {
     let names: Vec<&str> = p.rules.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["crash-workers", "slow-db", "lag", "split", "squeeze", "lose-a-replica"]);
 }
+
+/// The guide's fault plan, read as written.
+#[test]
+fn the_guide_plan_reads() {
+    let guide = include_str!("../../docs/guide.md");
+    let start = guide.find("```toml\n").expect("the guide has a TOML block") + "```toml\n".len();
+    let len = guide[start..].find("```").expect("the TOML block ends");
+    let p = plan(&guide[start..start + len]);
+    assert_eq!(p.rules.len(), 2);
+}
