@@ -46,6 +46,8 @@ pub struct Stats {
     pub stopped: u64,
     /// Failures: handler and hook panics and error returns.
     pub failures: u64,
+    /// Restarts by supervisors (one per actor restarted).
+    pub restarts: u64,
     /// Timers fired.
     pub timers_fired: u64,
     /// Faults injected by the fault plan.

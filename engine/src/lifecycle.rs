@@ -294,6 +294,7 @@ impl Core {
             cell.take_rng(old.as_mut());
             let _ = crate::panic::catch(move || drop(old));
         }
+        self.stats.restarts += 1;
         trace!(self, EventKind::Restart { actor: child.id, from, to });
         self.slots[child.slot as usize].flags &= !(SUSPENDED | EXITED);
         self.running.push(child.slot);

@@ -257,7 +257,11 @@ fn summary(
         "messages     sent {}, handled {}, dead letters {}, still queued {}",
         s.sent, s.handled, s.dead_letters, s.queued
     )?;
-    writeln!(out, "actors       spawned {}, stopped {}, failures {}", s.spawned, s.stopped, s.failures)?;
+    writeln!(
+        out,
+        "actors       spawned {}, stopped {}, failures {}, restarts {}",
+        s.spawned, s.stopped, s.failures, s.restarts
+    )?;
     if args.faults.is_some() {
         writeln!(out, "faults       {} injected", s.faults)?;
     }
