@@ -33,6 +33,10 @@ impl Core {
         let policy = Overflow::from_code(s.policy);
         let depth = s.len;
         let (id, from) = (item.id(), item.from());
+        if self.pools.try_queue::<M>(s.pool, s.queue).is_none() {
+            // An address from another system: nobody here takes it.
+            return self.dead_letter(id, from, to.id, DeadLetterReason::NoRecipient, None);
+        }
         trace!(self, EventKind::Overflow { actor: to.id, msg: MsgId(id), policy, depth });
         let s = &mut self.slots[to.slot as usize];
         match policy {

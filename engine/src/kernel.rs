@@ -384,7 +384,12 @@ impl Core {
                     return self.overflow(to, item);
                 }
                 let head = item.id();
-                self.pools.queue::<M>(s.pool, s.queue).push_back(item);
+                let Some(queue) = self.pools.try_queue::<M>(s.pool, s.queue) else {
+                    // An address from another system: nobody here takes it.
+                    let (id, from) = (item.id(), item.from());
+                    return self.dead_letter(id, from, to.id, DeadLetterReason::NoRecipient, None);
+                };
+                queue.push_back(item);
                 s.len += 1;
                 if s.len > s.high_water {
                     s.high_water = s.len;

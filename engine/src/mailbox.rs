@@ -239,6 +239,14 @@ impl Pools {
         any.downcast_mut::<Pool<M>>().expect("engine invariant: a pool holds the message type of its actors")
     }
 
+    /// Queue `q` of pool `pool`, if that pool holds `M`s and has that queue:
+    /// an address of another system can point anywhere.
+    #[inline]
+    pub(crate) fn try_queue<M: 'static>(&mut self, pool: u16, q: u32) -> Option<&mut VecDeque<Item<M>>> {
+        let any: &mut dyn Any = self.pools.get_mut(pool as usize)?.as_mut();
+        any.downcast_mut::<Pool<M>>()?.queues.get_mut(q as usize)
+    }
+
     #[inline]
     pub(crate) fn queue<M: 'static>(&mut self, pool: u16, q: u32) -> &mut VecDeque<Item<M>> {
         &mut self.get::<M>(pool).queues[q as usize]

@@ -297,3 +297,33 @@ fn stop_actor_from_another_actor() {
         assert_eq!(pending[0].from, Some(boss.id()));
     }
 }
+
+/// A message of another type than the recipient's.
+struct Texter;
+
+impl rehearsal::Actor for Texter {
+    type Msg = String;
+    fn handle(&mut self, _ctx: &mut rehearsal::Context<'_, Self>, _s: String) -> rehearsal::Handled {
+        Ok(())
+    }
+}
+
+#[test]
+fn an_address_from_another_system_is_a_dead_letter_not_a_panic() {
+    use rehearsal::{Config, DeadLetterReason, MailboxConfig, Overflow, System};
+    let mut a = System::new(Config::seeded(1));
+    let mut b = System::new(Config::seeded(1));
+    let text = a.spawn("t", Texter);
+    let log = rehearsal_tests::Log::new();
+    let n = b.spawn_with("n", rehearsal_tests::Recorder::new("n", &log), MailboxConfig::bounded(2, Overflow::Block));
+    // `text` (a String address of system a) has the same slot and id as b's u32 actor.
+    b.send(text, "hello".to_string());
+    b.send(n, 7);
+    b.send(n, 8);
+    // Now n's mailbox is full: the overflow path meets the stranger too.
+    b.send(text, "again".to_string());
+    assert_eq!(b.stats().dead(DeadLetterReason::NoRecipient), 2);
+    assert_eq!(b.run_until_idle(), rehearsal::RunOutcome::Idle);
+    assert_eq!(log.entries(), ["n:7", "n:8"]);
+    assert!(b.stats().conserved());
+}
