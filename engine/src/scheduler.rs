@@ -80,7 +80,9 @@ impl Scheduler {
             }
             Strategy::Pct { depth, steps } => {
                 let mut points = BTreeSet::new();
-                let wanted = (depth.saturating_sub(1) as u64).min(steps);
+                // At most 10,000 change points: a depth beyond that is no test
+                // (and a crafted trace header must not make us draw forever).
+                let wanted = (depth.saturating_sub(1) as u64).min(steps).min(10_000);
                 while (points.len() as u64) < wanted {
                     points.insert(rng.random_range(1..=steps));
                 }
