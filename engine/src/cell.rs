@@ -65,6 +65,10 @@ pub(crate) trait Cell {
     }
     fn as_any(&self) -> &dyn Any;
     fn as_any_mut(&mut self) -> &mut dyn Any;
+    /// A supervisor's strategy (for the trace); `None` for an actor.
+    fn supervisor_strategy(&self) -> Option<crate::supervision::Strategy> {
+        None
+    }
 }
 
 pub(crate) struct ActorBox<A: Actor> {

@@ -275,6 +275,8 @@ impl Core {
                 parent: (parent != NIL).then(|| self.slots[parent as usize].id),
                 name: name.clone(),
                 type_name: type_name.into(),
+                mailbox: (mailbox.capacity != 0).then_some((mailbox.capacity, mailbox.overflow)),
+                strategy: cell.supervisor_strategy(),
             }
         );
         if let Some(inj) = self.faults.as_mut() {

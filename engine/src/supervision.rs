@@ -570,6 +570,10 @@ impl Cell for SupervisorCell {
         self.name = name;
     }
 
+    fn supervisor_strategy(&self) -> Option<Strategy> {
+        Some(self.spec.strategy)
+    }
+
     fn name(&self) -> &str {
         &self.name
     }

@@ -106,7 +106,7 @@ pub fn dot(trace: &Trace) -> String {
         }
     }
     for e in &trace.events {
-        if let EventKind::Spawn { actor, parent, name, type_name } = &e.kind {
+        if let EventKind::Spawn { actor, parent, name, type_name, .. } = &e.kind {
             let r = restarts.get(actor).copied().unwrap_or(0);
             let mut label = format!("{} ({type_name})", quote(name));
             if r > 0 {

@@ -200,6 +200,12 @@ pub enum EventKind {
         /// Its Rust type.
         #[serde(rename = "type")]
         type_name: CompactString,
+        /// Its mailbox, if bounded: (capacity, overflow policy).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mailbox: Option<(u32, crate::mailbox::Overflow)>,
+        /// Its strategy, if it is a supervisor.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        strategy: Option<crate::supervision::Strategy>,
     },
     /// A message was sent (and, unless a dead letter follows, queued).
     Send {
@@ -490,12 +496,20 @@ impl Event {
         d.u64(self.time);
         d.u64(self.cause.map_or(u64::MAX, |c| c));
         match &self.kind {
-            EventKind::Spawn { actor, parent, name, type_name } => {
+            EventKind::Spawn { actor, parent, name, type_name, mailbox, strategy } => {
                 d.u64(1);
                 d.u64(actor.0);
                 opt_id(d, *parent);
                 d.str(name);
                 d.str(type_name);
+                // Absent fields add nothing, so older traces keep their hashes.
+                if let Some((capacity, policy)) = mailbox {
+                    d.u64(u64::from(*capacity));
+                    d.u64(*policy as u64);
+                }
+                if let Some(s) = strategy {
+                    d.u64(100 + *s as u64);
+                }
             }
             EventKind::Send { msg, from, to, what, payload } => {
                 d.u64(2);

@@ -44,6 +44,10 @@ pub struct ActorInfo {
     pub level: usize,
     /// Whether it supervises: a `Supervisor`, or it made a supervision decision.
     pub supervisor: bool,
+    /// Its mailbox, if bounded: capacity and overflow policy.
+    pub mailbox: Option<(u32, rehearsal::Overflow)>,
+    /// Its strategy, if it is a supervisor.
+    pub strategy: Option<rehearsal::supervision::Strategy>,
 }
 
 /// Every actor of a trace, in spawn order (an actor's index is its place in
@@ -98,19 +102,22 @@ impl Actors {
         self.infos.iter()
     }
 
-    fn spawn(&mut self, id: ActorId, parent: Option<ActorId>, name: &str, type_name: &str, at: usize) {
+    fn spawn(&mut self, kind: &EventKind, at: usize) {
+        let EventKind::Spawn { actor: id, parent, name, type_name, mailbox, strategy } = kind else { return };
         if self.by_id.contains_key(&id.0) {
             return;
         }
         self.by_id.insert(id.0, self.infos.len());
         self.infos.push(ActorInfo {
-            id,
+            id: *id,
             name: name.to_string(),
             type_name: type_name.to_string(),
-            parent,
+            parent: *parent,
             spawned_at: at,
             level: 0,
-            supervisor: type_name == "Supervisor",
+            supervisor: type_name == "Supervisor" || strategy.is_some(),
+            mailbox: *mailbox,
+            strategy: *strategy,
         });
     }
 
@@ -696,9 +703,7 @@ impl<'t> Timeline<'t> {
         let mut checkpoints = vec![model.clone()];
         for (i, ev) in events.iter().enumerate() {
             match &ev.kind {
-                EventKind::Spawn { actor, parent, name, type_name } => {
-                    actors.spawn(*actor, *parent, name, type_name, i)
-                }
+                EventKind::Spawn { .. } => actors.spawn(&ev.kind, i),
                 EventKind::Decision { supervisor, .. }
                 | EventKind::IntensityExceeded { supervisor, .. }
                 | EventKind::Escalate { supervisor, .. } => actors.mark_supervisor(*supervisor),
@@ -854,8 +859,28 @@ mod tests {
     fn synthetic(n: usize) -> Trace {
         let (a, b) = (ActorId(1), ActorId(2));
         let mut events = Vec::with_capacity(n);
-        events.push(ev(0, EventKind::Spawn { actor: a, parent: None, name: "a".into(), type_name: "A".into() }));
-        events.push(ev(0, EventKind::Spawn { actor: b, parent: Some(a), name: "b".into(), type_name: "B".into() }));
+        events.push(ev(
+            0,
+            EventKind::Spawn {
+                actor: a,
+                parent: None,
+                name: "a".into(),
+                type_name: "A".into(),
+                mailbox: None,
+                strategy: None,
+            },
+        ));
+        events.push(ev(
+            0,
+            EventKind::Spawn {
+                actor: b,
+                parent: Some(a),
+                name: "b".into(),
+                type_name: "B".into(),
+                mailbox: None,
+                strategy: None,
+            },
+        ));
         let (mut sent, mut delivered, mut step) = (0u64, 0u64, 0u64);
         while events.len() < n {
             let to = if sent % 2 == 0 { b } else { a };
@@ -1053,7 +1078,14 @@ mod tests {
         for i in 1..=20_000u64 {
             events.push(ev(
                 0,
-                EventKind::Spawn { actor: ActorId(i), parent: None, name: "x".into(), type_name: "X".into() },
+                EventKind::Spawn {
+                    actor: ActorId(i),
+                    parent: None,
+                    name: "x".into(),
+                    type_name: "X".into(),
+                    mailbox: None,
+                    strategy: None,
+                },
             ));
         }
         let trace = Trace { events, ..synthetic(0) };

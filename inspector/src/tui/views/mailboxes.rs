@@ -1,4 +1,6 @@
-//! The mailboxes at the cursor, deepest first: depth, high-water mark, drops.
+//! The mailboxes at the cursor, deepest first: depth, capacity and policy
+//! (`8/old` is 8 with drop-oldest; shown when the pane is wide enough),
+//! high-water mark, drops.
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -17,11 +19,31 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
-    let name_width = width.saturating_sub(19).max(4);
-    let row = |name: &str, depth: &str, high: &str, drops: &str| {
-        format!("{:<name_width$} {depth:>5} {high:>5} {drops:>5}", fit(name, name_width))
+    // The capacity/policy column only when there is room for it and 8
+    // characters of name.
+    let show_cap = width >= 36;
+    let name_width = width.saturating_sub(if show_cap { 29 } else { 19 }).max(4);
+    let row = |name: &str, depth: &str, cap: &str, high: &str, drops: &str| {
+        if show_cap {
+            format!("{:<name_width$} {depth:>5} {cap:>9} {high:>5} {drops:>5}", fit(name, name_width))
+        } else {
+            format!("{:<name_width$} {depth:>5} {high:>5} {drops:>5}", fit(name, name_width))
+        }
     };
-    let mut lines = vec![Line::from(Span::styled(row("actor", "depth", "high", "drops"), theme.label()))];
+    let cap = |m: Option<(u32, rehearsal::Overflow)>| match m {
+        None => "-".to_string(),
+        Some((n, policy)) => {
+            let p = match policy {
+                rehearsal::Overflow::DropNewest => "new",
+                rehearsal::Overflow::DropOldest => "old",
+                rehearsal::Overflow::Reject => "rej",
+                rehearsal::Overflow::Block => "blk",
+                rehearsal::Overflow::Fail => "fail",
+            };
+            format!("{n}/{p}")
+        }
+    };
+    let mut lines = vec![Line::from(Span::styled(row("actor", "depth", "cap", "high", "drops"), theme.label()))];
     if rows.is_empty() {
         lines.push(Line::from(Span::styled("no messages yet", theme.dim())));
     }
@@ -31,7 +53,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
     let start = window(selected.unwrap_or(0), rows.len(), height);
     for (pos, &i) in rows.iter().enumerate().skip(start).take(height) {
         let (Some(info), Some(st)) = (actors.get(i), model.actors.get(i)) else { continue };
-        let text = row(&info.name, &st.depth.to_string(), &st.high_water.to_string(), &st.drops.to_string());
+        let text = row(
+            &info.name,
+            &st.depth.to_string(),
+            &cap(info.mailbox),
+            &st.high_water.to_string(),
+            &st.drops.to_string(),
+        );
         let mut line = Line::from(Span::styled(text, theme.state(st.state)));
         if st.depth == 0 {
             line = line.style(theme.dim());

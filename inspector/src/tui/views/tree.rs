@@ -30,7 +30,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
         let room = width.saturating_sub(indent.len() + 2 + restarts.chars().count());
         let name = fit(&info.name, room);
         let type_room = room.saturating_sub(name.chars().count());
-        let type_name = if type_room > 3 { fit(&format!(" {}", info.type_name), type_room) } else { String::new() };
+        let kind = match info.strategy {
+            Some(st) => format!(" {} {}", info.type_name, strategy_name(st)),
+            None => format!(" {}", info.type_name),
+        };
+        let type_name = if type_room > 3 { fit(&kind, type_room) } else { String::new() };
         let style = theme.state(st.state);
         let mut line = Line::from(vec![
             Span::raw(indent),
@@ -46,4 +50,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
         lines.push(line);
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A supervisor's strategy as the tree shows it.
+fn strategy_name(s: rehearsal::supervision::Strategy) -> &'static str {
+    match s {
+        rehearsal::supervision::Strategy::OneForOne => "one_for_one",
+        rehearsal::supervision::Strategy::OneForAll => "one_for_all",
+        rehearsal::supervision::Strategy::RestForOne => "rest_for_one",
+    }
 }
