@@ -501,6 +501,8 @@ pub(crate) struct Injector {
     fired: BTreeSet<(usize, u64)>,
     /// Actor id → (name, type name), for matching.
     pub(crate) names: BTreeMap<u64, (String, &'static str)>,
+    /// Actor id → its slot (checked against the id before use: slots are reused).
+    pub(crate) slot_of: BTreeMap<u64, u32>,
     /// Whether any rule filters on message kinds (then the message's Debug text is needed).
     pub(crate) needs_kind: bool,
 }
@@ -514,6 +516,7 @@ impl Injector {
             counts: BTreeMap::new(),
             fired: BTreeSet::new(),
             names: BTreeMap::new(),
+            slot_of: BTreeMap::new(),
             needs_kind,
         }
     }

@@ -155,10 +155,15 @@ impl Core {
     pub(crate) fn fault_at(&mut self, rule: usize) {
         let Some(inj) = self.faults.as_mut() else { return };
         let action = inj.plan.rules[rule].action.clone();
-        let targets = inj.targets(rule);
-        for id in targets {
-            let Some(slot) = self.find(ActorId(id)) else { continue };
-            let r = Ref { slot, id: ActorId(id) };
+        let targets: Vec<Ref> = inj
+            .targets(rule)
+            .into_iter()
+            .filter_map(|id| inj.slot_of.get(&id).map(|&slot| Ref { slot, id: ActorId(id) }))
+            .collect();
+        for r in targets {
+            if !self.alive(r) {
+                continue;
+            }
             match action {
                 crate::faults::Action::Kill => {
                     self.fault_event(rule, "kill", r.id, None);
@@ -172,11 +177,5 @@ impl Core {
             }
         }
         self.settle();
-    }
-
-    /// The slot of live actor `id` (a scan: for rare uses only).
-    pub(crate) fn find(&self, id: ActorId) -> Option<u32> {
-        self.faults.as_ref()?;
-        (0..self.slots.capacity_used()).find(|&i| self.slots.get(i).is_some_and(|s| s.id == id)).map(|i| i as u32)
     }
 }

@@ -281,6 +281,7 @@ impl Core {
         );
         if let Some(inj) = self.faults.as_mut() {
             inj.names.insert(id.0, (name.to_string(), type_name));
+            inj.slot_of.insert(id.0, slot);
         }
         cell.set_name(name);
         self.running.push(slot);
