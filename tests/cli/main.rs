@@ -202,14 +202,7 @@ fn sweep_finds_a_failing_seed_and_shrink_makes_its_faults_fewer() {
     assert!(out.contains("FAILED     count:"), "{out}");
     let failing =
         std::fs::read_dir(&dir).unwrap().filter_map(Result::ok).map(|e| e.path()).min().expect("a trace was written");
-    let min = tmp("shrunk.jsonl");
-    let o = run(&["shrink", failing.to_str().unwrap(), "--out", min.to_str().unwrap()]);
-    let (out, err) = text(&o);
-    assert_eq!(o.status.code(), Some(0), "{out}{err}");
-    let line = out.lines().find(|l| l.starts_with("faults ")).expect("a faults line");
-    let nums: Vec<usize> = line.split_whitespace().filter_map(|w| w.parse().ok()).collect();
-    assert!(nums.len() == 2 && nums[1] < nums[0], "{line}");
-    assert_eq!(run(&["replay", min.to_str().unwrap()]).status.code(), Some(0), "the shrunk trace replays");
+    assert_shrinks(&failing, "shrunk.jsonl", "count");
     let o = run(&["run", "counter", "--seed", "0"]);
     assert_eq!(o.status.code(), Some(0));
 }
@@ -249,11 +242,17 @@ fn sweep_finds_the_bank_buggy_bug_and_shrink_needs_fewer_faults() {
     traces.sort();
     let (faults, worst) = traces.pop().expect("failing traces were written");
     assert!(faults >= 2, "the worst run injected {faults} faults");
-    let min = tmp("bank-shrunk.jsonl");
-    let o = run(&["shrink", worst.to_str().unwrap(), "--out", min.to_str().unwrap()]);
+    assert_shrinks(&worst, "bank-shrunk.jsonl", "money-conserved");
+}
+
+/// Shrinks the failing run `trace` into `out`: the same invariant still
+/// fails, with fewer faults, and the result replays.
+fn assert_shrinks(trace: &Path, out_name: &str, invariant: &str) {
+    let min = tmp(out_name);
+    let o = run(&["shrink", trace.to_str().unwrap(), "--out", min.to_str().unwrap()]);
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}{err}");
-    assert!(out.contains("money-conserved still fails"), "{out}");
+    assert!(out.contains(&format!("{invariant} still fails")), "{out}");
     let line = out.lines().find(|l| l.starts_with("faults ")).expect("a faults line");
     let nums: Vec<usize> = line.split_whitespace().filter_map(|w| w.parse().ok()).collect();
     assert!(nums.len() == 2 && nums[1] < nums[0], "{line}");
