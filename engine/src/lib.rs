@@ -146,7 +146,7 @@ pub use context::{Context, NoCredit, Rejected};
 pub use dead_letters::{DeadLetter, Stats};
 pub use mailbox::{MailboxConfig, MailboxStats, Overflow};
 pub use supervision::{ChildSpec, Directive, RestartType, Shutdown, SupervisorMsg, SupervisorSpec};
-pub use system::{RunOutcome, Step, System};
+pub use system::{Observed, RunOutcome, Step, System};
 pub use trace::{DeadLetterReason, Event, EventKind, StopReason};
 
 /// The README's code blocks, compiled and run as doctests.

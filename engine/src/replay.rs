@@ -66,6 +66,10 @@ pub struct ReplayReport {
     pub events: u64,
     /// The first difference, if any.
     pub divergence: Option<Divergence>,
+    /// The recorded run was interrupted (Ctrl-C, or an inspector's live run
+    /// quit before the end): the re-run matched it up to the interruption
+    /// and was stopped there.
+    pub interrupted: bool,
 }
 
 impl ReplayReport {
@@ -148,8 +152,12 @@ pub fn replay<R: BufRead + 'static>(
             return Err(ReplayError::Trace(e));
         }
     }
-    let events = cmp.divergence.as_ref().map_or(recorded, |d| d.index);
-    Ok(ReplayReport { header, events, divergence: cmp.divergence })
+    let events = match &cmp.divergence {
+        Some(d) => d.index,
+        None if cmp.cut => cmp.index,
+        None => recorded,
+    };
+    Ok(ReplayReport { header, events, divergence: cmp.divergence, interrupted: cmp.cut })
 }
 
 /// [`replay`] from a file.

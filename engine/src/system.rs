@@ -130,6 +130,21 @@ impl fmt::Display for RunOutcome {
 /// ```
 pub struct System {
     pub(crate) core: Core,
+    /// Looks at the system before every step (see [`System::observe`]).
+    observer: Option<Observer>,
+}
+
+/// A callback that looks at the system before every step.
+type Observer = Box<dyn FnMut(&System) -> Observed>;
+
+/// What an observer ([`System::observe`]) tells the run to do next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Observed {
+    /// Go on with the step.
+    Continue,
+    /// End the run here, as an interruption: the step is not taken, the run
+    /// ends with [`RunOutcome::Interrupted`] and an `interrupted` event.
+    Stop,
 }
 
 impl System {
@@ -137,7 +152,7 @@ impl System {
     pub fn new(config: Config) -> Self {
         let mut core = Core::new(config, true);
         core.install_faults();
-        System { core }
+        System { core, observer: None }
     }
 
     /// Silences panics from actor code while the engine runs it.
@@ -156,14 +171,14 @@ impl System {
             let header = core.header();
             core.trace.set_writer(Box::new(out), &header);
         }
-        System { core }
+        System { core, observer: None }
     }
 
     pub(crate) fn replaying(config: Config, comparer: Comparer) -> Self {
         let mut core = Core::new(config, false);
         core.install_faults();
         core.trace.compare = Some(comparer);
-        System { core }
+        System { core, observer: None }
     }
 
     /// The configuration.
@@ -289,6 +304,58 @@ impl System {
         self.core.gate = self.core.gate.min(self.core.step + INTERRUPT_CHECK);
     }
 
+    /// Calls `observer` with the whole system before every step (every call
+    /// of [`System::step`], in every `run_*` loop too), until it returns
+    /// [`Observed::Stop`], which ends the run as an interruption.
+    ///
+    /// The observer only reads: it cannot change the schedule, so a run with
+    /// one records the same trace as a run without. It is how a driver paces
+    /// a run from outside, one step at a time — the inspector's live mode
+    /// hands each step's events to the screen this way.
+    ///
+    /// ```
+    /// use std::{cell::RefCell, rc::Rc};
+    /// use rehearsal::{Actor, Config, Context, Handled, Observed, RunOutcome, System};
+    ///
+    /// struct Echo;
+    /// impl Actor for Echo {
+    ///     type Msg = u32;
+    ///     fn handle(&mut self, ctx: &mut Context<'_, Self>, n: u32) -> Handled {
+    ///         if n > 0 { ctx.send(ctx.addr(), n - 1); }
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let mut sys = System::new(Config::seeded(7));
+    /// let echo = sys.spawn("echo", Echo);
+    /// sys.send(echo, 10);
+    /// let seen = Rc::new(RefCell::new(Vec::new()));
+    /// let log = seen.clone();
+    /// // Watch the step counter; stop after 4 deliveries.
+    /// sys.observe(move |sys| {
+    ///     log.borrow_mut().push(sys.steps());
+    ///     if sys.steps() < 4 { Observed::Continue } else { Observed::Stop }
+    /// });
+    /// assert_eq!(sys.run_until_idle(), RunOutcome::Interrupted);
+    /// assert_eq!(*seen.borrow(), [0, 1, 2, 3, 4]);
+    /// assert_eq!(sys.steps(), 4);
+    /// ```
+    pub fn observe(&mut self, observer: impl FnMut(&System) -> Observed + 'static) {
+        self.observer = Some(Box::new(observer));
+        self.core.gate = self.core.gate.min(self.core.step);
+    }
+
+    /// Calls the observer; true if it asks the run to stop.
+    #[cold]
+    fn call_observer(&mut self) -> bool {
+        let Some(mut observer) = self.observer.take() else { return false };
+        let flow = observer(self);
+        self.observer = Some(observer);
+        // Look again before the next step.
+        self.core.gate = self.core.gate.min(self.core.step);
+        flow == Observed::Stop
+    }
+
     /// Why the system stopped, if an escalation reached the root (SPEC rule 17).
     pub fn stopped(&self) -> Option<&str> {
         self.core.system_stopped.as_deref()
@@ -400,7 +467,15 @@ impl System {
                 }
                 core.gate = (core.step + INTERRUPT_CHECK).min(core.config.max_steps);
             }
+            if self.observer.is_some() && self.call_observer() {
+                let core = &mut self.core;
+                core.interrupted = true;
+                core.close_gate();
+                crate::kernel::trace!(core, crate::trace::EventKind::Interrupted {});
+                return Step::Interrupted;
+            }
         }
+        let core = &mut self.core;
         match core.sched.pick(&mut core.sched_rng, core.step + 1) {
             Some(p) => Step::Delivered(core.deliver(p)),
             None if core.advance() => Step::Advanced(core.clock.now),

@@ -103,16 +103,18 @@ impl std::fmt::Display for Divergence {
 /// Compares the events of a re-run with the events of a trace, one by one.
 pub(crate) struct Comparer {
     expected: Box<dyn Iterator<Item = Result<(u64, Event), TraceError>>>,
-    index: u64,
+    pub(crate) index: u64,
     /// The line of the last expected event read (the header is line 1).
     line: u64,
     pub(crate) divergence: Option<Divergence>,
     pub(crate) read_error: Option<TraceError>,
+    /// The trace ends with an interruption here: the re-run matched up to it.
+    pub(crate) cut: bool,
 }
 
 impl Comparer {
     pub(crate) fn new(expected: Box<dyn Iterator<Item = Result<(u64, Event), TraceError>>>) -> Self {
-        Comparer { expected, index: 0, line: 1, divergence: None, read_error: None }
+        Comparer { expected, index: 0, line: 1, divergence: None, read_error: None, cut: false }
     }
 
     /// The next expected event, with its line.
@@ -128,11 +130,17 @@ impl Comparer {
 
     /// Checks one event; returns true if and only if the run must halt.
     fn check(&mut self, actual: &Event) -> bool {
-        if self.divergence.is_some() || self.read_error.is_some() {
+        if self.divergence.is_some() || self.read_error.is_some() || self.cut {
             return true;
         }
         let result = match self.next() {
             Some(Ok(e)) if &e == actual => None,
+            Some(Ok(Event { kind: EventKind::Interrupted {}, .. })) => {
+                // The recorded run was interrupted here (Ctrl-C, a live run
+                // quit); the re-run was not: stop it at the same point.
+                self.cut = true;
+                return true;
+            }
             Some(Ok(e)) => {
                 Some(Divergence { index: self.index, line: self.line, expected: Some(e), actual: Some(actual.clone()) })
             }

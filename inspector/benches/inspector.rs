@@ -76,11 +76,13 @@ fn inspector(c: &mut Criterion) {
     g.bench_function("read_file_and_open", |b| {
         b.iter(|| {
             let t = read(&file);
-            black_box(App::new(&t).handle_key(Key::Char('G')));
+            black_box(App::new(t).handle_key(Key::Char('G')));
         })
     });
-    g.bench_function("open", |b| b.iter(|| black_box(App::new(&trace))));
-    let mut app = App::new(&trace);
+    g.bench_function("open", |b| {
+        b.iter_batched(|| trace.clone(), |t| black_box(App::new(t)), criterion::BatchSize::PerIteration)
+    });
+    let mut app = App::new(trace);
     g.bench_function("jump_to_end_and_redraw", |b| {
         b.iter(|| {
             app.handle_key(Key::Char('G'));

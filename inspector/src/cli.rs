@@ -31,15 +31,18 @@ pub enum Command {
     /// From a failing run's trace, find the fewest faults and the smallest
     /// parameters that still break the same invariant.
     Shrink(ShrinkArgs),
-    /// Step through a recorded run in the terminal (or print one screen).
+    /// Step through a recorded run, or run a scenario live, in the terminal
+    /// (or print one screen).
     Inspect(InspectArgs),
 }
 
 /// Arguments of `rehearsal inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// The trace file.
-    pub trace: PathBuf,
+    /// A trace file to step through, or the name of a scenario to run live
+    /// (see `rehearsal list`): the run takes steps as you step or play.
+    #[arg(value_name = "TRACE|SCENARIO")]
+    pub target: String,
     /// Print the screen at the end of step N as text and exit (for tests,
     /// docs and bug reports) instead of opening the terminal UI.
     #[arg(long, value_name = "N")]
@@ -47,6 +50,27 @@ pub struct InspectArgs {
     /// The screen size for --snapshot-at, as WIDTHxHEIGHT.
     #[arg(long, value_name = "WxH", default_value = "120x40", value_parser = parse_size)]
     pub size: (u16, u16),
+    /// Live: the seed every random choice comes from.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    /// Live: scheduling strategy: random, fifo, pct, pct:DEPTH or pct:DEPTH:STEPS.
+    #[arg(long, default_value = "random", value_parser = parse_strategy)]
+    pub strategy: Strategy,
+    /// Live: a scenario parameter, as NAME=VALUE (repeatable).
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+    /// Live: inject the faults of this plan (TOML; see the README).
+    #[arg(long, value_name = "PLAN")]
+    pub faults: Option<PathBuf>,
+    /// Live: swarm mode (the seed also draws which rules apply).
+    #[arg(long, requires = "faults")]
+    pub swarm: bool,
+    /// Live: the most deliveries the run may make.
+    #[arg(long, default_value_t = rehearsal::Config::DEFAULT_MAX_STEPS)]
+    pub max_steps: u64,
+    /// Live: also write the run's trace to this file as it goes.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
 }
 
 /// Arguments of `rehearsal shrink`.

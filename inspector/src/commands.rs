@@ -2,6 +2,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 use rehearsal::faults::FaultPlan;
 use rehearsal::replay::{replay, ReplayError};
@@ -27,16 +28,60 @@ pub(crate) fn dispatch(cli: Cli, out: Out<'_>) -> Result<u8, CliError> {
 }
 
 fn inspect_cmd(args: InspectArgs, out: Out<'_>) -> Result<u8, CliError> {
+    // A file by that name is a trace; else a scenario's name runs it live.
+    let path = PathBuf::from(&args.target);
+    let scenario = match rehearsal_scenarios::find(&args.target) {
+        _ if path.is_file() => return inspect_trace_cmd(&path, &args, out),
+        Some(s) => s,
+        None => {
+            let names: Vec<&str> = rehearsal_scenarios::all().iter().map(|s| s.name()).collect();
+            let what = if path.is_dir() { "is a directory" } else { "no such file" };
+            return Err(CliError::bad_input(format!(
+                "{}: {what}; expected a trace file, or a scenario to run live: {}",
+                args.target,
+                names.join(", ")
+            )));
+        }
+    };
+    let given: Vec<(&str, &str)> = args.params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let params = Params::resolve(scenario, &given).map_err(|e| CliError::bad_input(e.to_string()))?;
+    let mut config = Config::seeded(args.seed)
+        .strategy(args.strategy)
+        .trace(TraceLevel::Events)
+        .max_steps(args.max_steps)
+        .scenario(scenario.name(), params.to_json());
+    if let Some(path) = &args.faults {
+        let plan = FaultPlan::from_toml_file(path).map_err(|e| CliError::bad_input(e.to_string()))?;
+        config.faults = Some(if args.swarm { plan.swarm(args.seed) } else { plan });
+    }
+    if let Some(path) = args.trace.as_deref().filter(|p| p.is_dir()) {
+        return Err(CliError::bad_input(format!("{}: is a directory; expected a trace file to write", path.display())));
+    }
+    let run = crate::tui::live::LiveRun::start(scenario, config, args.trace.as_deref()).map_err(CliError::bad_input)?;
     match args.snapshot_at {
         Some(step) => {
-            let trace = rehearsal::trace::read_trace(&args.trace).map_err(|e| CliError::bad_input(e.to_string()))?;
+            let mut app = crate::tui::App::live(run);
+            app.handle(crate::tui::Command::GoToStep(step));
             let (w, h) = args.size;
-            let screen = crate::tui::snapshot(&trace, step, w, h, false);
+            let screen = crate::tui::buffer_text(&crate::tui::render(&app, w, h, false));
+            writeln!(out, "{screen}").map_err(io_err)?;
+        }
+        None => crate::tui::inspect_live(run).map_err(CliError::bad_input)?,
+    }
+    Ok(EXIT_OK)
+}
+
+fn inspect_trace_cmd(path: &Path, args: &InspectArgs, out: Out<'_>) -> Result<u8, CliError> {
+    match args.snapshot_at {
+        Some(step) => {
+            let trace = rehearsal::trace::read_trace(path).map_err(|e| CliError::bad_input(e.to_string()))?;
+            let (w, h) = args.size;
+            let screen = crate::tui::snapshot(trace, step, w, h, false);
             writeln!(out, "{screen}").map_err(io_err)?;
             Ok(EXIT_OK)
         }
         None => {
-            crate::tui::inspect_trace(&args.trace).map_err(CliError::bad_input)?;
+            crate::tui::inspect_trace(path).map_err(CliError::bad_input)?;
             Ok(EXIT_OK)
         }
     }
@@ -315,6 +360,10 @@ fn replay_cmd(args: ReplayArgs, out: Out<'_>) -> Result<u8, CliError> {
                     r.events, header.scenario, header.seed, header.strategy
                 )
                 .map_err(io_err)?;
+                if r.interrupted {
+                    writeln!(out, "(the recorded run was interrupted there; the replay stopped at the same point)")
+                        .map_err(io_err)?;
+                }
                 Ok(EXIT_OK)
             }
             Some(d) => {

@@ -13,6 +13,7 @@
 pub mod app;
 pub mod commands;
 pub mod describe;
+pub mod live;
 pub mod model;
 pub mod query;
 pub mod terminal;
@@ -43,7 +44,14 @@ pub use views::Theme;
 /// and line) or the terminal's.
 pub fn inspect_trace(path: &Path) -> Result<(), String> {
     let trace = read_trace(path).map_err(|e| e.to_string())?;
-    let mut app = App::new(&trace);
+    let mut app = App::new(trace);
+    terminal::run(&mut app, Theme::new(color_from_env())).map_err(|e| format!("the terminal: {e}"))
+}
+
+/// Runs the inspector over a live run until the user quits (which ends
+/// the run). Errors are one line: the terminal's.
+pub fn inspect_live(run: live::LiveRun) -> Result<(), String> {
+    let mut app = App::live(run);
     terminal::run(&mut app, Theme::new(color_from_env())).map_err(|e| format!("the terminal: {e}"))
 }
 
@@ -58,7 +66,7 @@ pub fn color_from_env() -> bool {
 /// per row. With `color` false the text is plain (trailing spaces trimmed);
 /// with `color` true each styled run carries ANSI SGR escapes, so a
 /// terminal shows the colours.
-pub fn snapshot(trace: &Trace, step: u64, width: u16, height: u16, color: bool) -> String {
+pub fn snapshot(trace: Trace, step: u64, width: u16, height: u16, color: bool) -> String {
     let mut app = App::new(trace);
     app.handle(Command::GoToStep(step));
     let buffer = render(&app, width, height, color);

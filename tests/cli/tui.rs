@@ -114,3 +114,70 @@ fn snapshot_at_prints_the_screen() {
     let o = run(&["inspect", trace.to_str().unwrap(), "--snapshot-at", "1", "--size", "5x5"]);
     assert_eq!(o.status.code(), Some(2), "a size too small is bad input");
 }
+
+#[test]
+fn a_live_run_in_a_real_terminal_steps_plays_and_quits() {
+    if !has_tmux() {
+        assert!(std::env::var_os("CI").is_none(), "tmux is missing on CI");
+        eprintln!("SKIPPED: tmux is not installed; `apt-get install tmux` to run the terminal test");
+        return;
+    }
+    let trace = tmp("live.jsonl");
+    let cmd = format!(
+        "{} inspect counter --seed 3 -p clients=2 --trace {}; echo EXITED $?; sleep 60",
+        bin().display(),
+        trace.display()
+    );
+    let t = Tmux::new("live", &cmd, 120, 40);
+    let s =
+        t.wait("the live inspector", |s| status_line(s).contains("LIVE") && status_line(s).contains("step 0 of 0+"));
+    assert!(s.contains("counter CounterActor"), "{s}");
+    // End, then step: the run takes its first step.
+    t.keys(&["G", "l"]);
+    t.wait("the first delivery", |s| status_line(s).contains("step 1 of 1+"));
+    t.keys(&[":", "5", "Enter"]);
+    t.wait("step 5", |s| status_line(s).contains("step 5 of"));
+    // Play fast to the end: the verdict shows.
+    t.keys(&["+", "+", "+", "+", " "]);
+    let s = t.wait("the end of the run", |s| s.contains("the run ended: idle"));
+    assert!(status_line(&s).contains("LIVE (ended)"), "{s}");
+    t.keys(&["q"]);
+    let s = t.wait("the shell after quitting", |s| s.contains("EXITED 0"));
+    assert!(!s.contains("LIVE"), "the terminal was not restored: {s}");
+    // The trace it wrote replays identically.
+    let o = run(&["replay", trace.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+}
+
+#[test]
+fn live_snapshots_and_bad_targets() {
+    let o = run(&["inspect", "supervision", "--seed", "2", "--snapshot-at", "20", "--size", "100x30"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.lines().next().is_some_and(|l| l.starts_with(" LIVE") && l.contains("step 20 of")), "{text}");
+    // The same screen as the recording's, but for the first line.
+    let trace = tmp("live-vs-recorded.jsonl");
+    assert_eq!(run(&["run", "supervision", "--seed", "2", "--trace", trace.to_str().unwrap()]).status.code(), Some(0));
+    let o = run(&["inspect", trace.to_str().unwrap(), "--snapshot-at", "20", "--size", "100x30"]);
+    let recorded = String::from_utf8_lossy(&o.stdout);
+    let tree = |s: &str| s.lines().skip(1).take(12).map(|l| l.chars().take(40).collect::<String>()).collect::<Vec<_>>();
+    assert_eq!(tree(&text), tree(&recorded));
+    // Neither a file nor a scenario.
+    let o = run(&["inspect", "no-such-thing"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no-such-thing: no such file; expected a trace file, or a scenario to run live"), "{err}");
+    assert!(err.contains("counter"), "{err}");
+    // A live run with a bad parameter or a bad plan.
+    let o = run(&["inspect", "counter", "-p", "clients=zero", "--snapshot-at", "1"]);
+    assert_eq!(o.status.code(), Some(2));
+    let plan = tmp("bad-live-plan.toml");
+    std::fs::write(&plan, "[[rule]]\nname = \"x\"\nactors = \"*\"\naction = \"explode\"\n").unwrap();
+    let o = run(&["inspect", "counter", "--faults", plan.to_str().unwrap(), "--snapshot-at", "1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("bad-live-plan.toml:4"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

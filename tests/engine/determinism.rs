@@ -203,3 +203,29 @@ fn hash_tracks_recorded_events() {
     let kinds = rehearsal_tests::kinds_where(&sys, |k| matches!(k, EventKind::Stop { .. }));
     assert!(kinds.is_empty(), "no actor stopped in the mesh");
 }
+
+/// An observer that looks before every step (as the inspector's live mode
+/// does) changes nothing in the run: every scenario records the same trace
+/// with one as without.
+#[test]
+fn an_observer_changes_nothing() {
+    for s in rehearsal_scenarios::all() {
+        let given: &[(&str, &str)] = if s.name() == "iot" { &[("devices", "50")] } else { &[] };
+        let params = rehearsal_scenarios::Params::resolve(*s, given).unwrap();
+        let config = Config::seeded(11).scenario(s.name(), params.to_json());
+        let mut plain = System::new(config.clone());
+        s.run(&mut plain).unwrap();
+        let mut watched = System::new(config);
+        let calls = std::rc::Rc::new(std::cell::Cell::new(0u64));
+        let seen = calls.clone();
+        watched.observe(move |sys| {
+            assert_eq!(sys.steps(), sys.stats().steps);
+            seen.set(seen.get() + 1);
+            rehearsal::Observed::Continue
+        });
+        s.run(&mut watched).unwrap();
+        assert_eq!(plain.trace_hash(), watched.trace_hash(), "{}", s.name());
+        assert_eq!(plain.events_len(), watched.events_len(), "{}", s.name());
+        assert!(calls.get() > plain.steps(), "{}: called before every step", s.name());
+    }
+}

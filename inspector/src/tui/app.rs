@@ -4,11 +4,12 @@
 
 use std::collections::BTreeSet;
 
-use rehearsal::trace::Trace;
+use rehearsal::trace::{Trace, TraceFooter};
 use rehearsal::ActorId;
 
 use super::commands::{lookup, Command, Key, Mode};
 use super::describe;
+use super::live::{Ending, LiveRun};
 use super::model::{Model, Timeline};
 use super::query::Query;
 
@@ -54,8 +55,8 @@ pub enum Prompt {
 }
 
 /// The inspector's state for one trace.
-pub struct App<'t> {
-    timeline: Timeline<'t>,
+pub struct App {
+    timeline: Timeline,
     model: Model,
     cursor: usize,
     pane: Pane,
@@ -73,11 +74,12 @@ pub struct App<'t> {
     quit: bool,
     message: Option<String>,
     last_fold: usize,
+    live: Option<LiveRun>,
 }
 
-impl<'t> App<'t> {
+impl App {
     /// An app over `trace`, the cursor on the first event.
-    pub fn new(trace: &'t Trace) -> Self {
+    pub fn new(trace: Trace) -> Self {
         let timeline = Timeline::new(trace);
         let mut app = App {
             timeline,
@@ -98,15 +100,31 @@ impl<'t> App<'t> {
             quit: false,
             message: None,
             last_fold: 0,
+            live: None,
         };
         app.move_to(0);
+        app
+    }
+
+    /// An app over a live run: the scenario's set-up is shown, and the run
+    /// takes steps as the cursor moves past the last event so far (stepping,
+    /// playing, going to a step).
+    pub fn live(mut run: LiveRun) -> Self {
+        let events = run.take_pending();
+        let footer = TraceFooter { events: 0, hash: String::new() };
+        let mut app = App::new(Trace { header: run.header().clone(), events, footer });
+        app.live = Some(run);
+        if let Some(end) = app.live_ending() {
+            let text = ending_text(end);
+            app.say(text);
+        }
         app
     }
 
     // ----- reading -----
 
     /// The timeline (the trace, its actors, checkpoints).
-    pub fn timeline(&self) -> &Timeline<'t> {
+    pub fn timeline(&self) -> &Timeline {
         &self.timeline
     }
 
@@ -201,6 +219,46 @@ impl<'t> App<'t> {
         self.last_fold
     }
 
+    /// Returns true for a live run (running or ended), false for a recording.
+    pub fn is_live(&self) -> bool {
+        self.live.is_some()
+    }
+
+    /// How the live run ended, once it has.
+    pub fn live_ending(&self) -> Option<&Ending> {
+        self.live.as_ref().and_then(|l| l.ended())
+    }
+
+    /// Returns true if more events may come: a live run that has not ended.
+    pub fn growing(&self) -> bool {
+        self.live.as_ref().is_some_and(|l| l.ended().is_none())
+    }
+
+    /// Lets a live run take steps until event `i` exists or the run ends.
+    fn reach(&mut self, i: usize) {
+        while i >= self.timeline.len() && self.growing() {
+            let steps = (i + 1 - self.timeline.len()) as u64;
+            self.advance_live(steps);
+        }
+    }
+
+    /// Lets a live run take steps until step `step` is over or the run ends.
+    fn reach_step(&mut self, step: u64) {
+        while self.growing() && (self.timeline.is_empty() || self.timeline.last_step() <= step) {
+            let steps = step.saturating_sub(self.timeline.last_step()).max(1);
+            self.advance_live(steps);
+        }
+    }
+
+    fn advance_live(&mut self, steps: u64) {
+        let Some(run) = &mut self.live else { return };
+        let progress = run.advance(steps);
+        self.timeline.extend(progress.events);
+        if let Some(end) = &progress.ended {
+            self.say(ending_text(end));
+        }
+    }
+
     /// Which keys are live.
     pub fn mode(&self) -> Mode {
         if self.prompt.is_some() {
@@ -276,7 +334,10 @@ impl<'t> App<'t> {
         }
         match cmd {
             Command::Quit => self.quit = true,
-            Command::StepForward => self.move_to(self.cursor.saturating_add(1)),
+            Command::StepForward => {
+                self.reach(self.cursor.saturating_add(1));
+                self.move_to(self.cursor.saturating_add(1));
+            }
             Command::StepBack => self.move_to(self.cursor.saturating_sub(1)),
             Command::NextDelivery | Command::PrevDelivery => {
                 let forward = cmd == Command::NextDelivery;
@@ -298,7 +359,7 @@ impl<'t> App<'t> {
             Command::SearchPrompt => self.prompt = Some(Prompt::Search(String::new())),
             Command::PlayPause => {
                 self.playing = !self.playing && !self.timeline.is_empty();
-                if self.playing && self.cursor + 1 >= self.timeline.len() {
+                if self.playing && self.cursor + 1 >= self.timeline.len() && !self.growing() {
                     // At the end: play from the start.
                     self.move_to(0);
                 }
@@ -375,6 +436,7 @@ impl<'t> App<'t> {
     }
 
     fn go_to_step(&mut self, step: u64) {
+        self.reach_step(step);
         match self.timeline.end_of_step(step) {
             Some(i) => {
                 self.move_to(i);
@@ -406,9 +468,10 @@ impl<'t> App<'t> {
         match found {
             Some(i) => {
                 let wrapped = i <= self.cursor;
+                let step = events[i].step;
                 self.move_to(i);
                 let wrap = if wrapped { " (wrapped to the start)" } else { "" };
-                self.say(format!("match at event {i}, step {}{wrap}", events[i].step));
+                self.say(format!("match at event {i}, step {step}{wrap}"));
             }
             None => self.say(format!("no event matches {}", query.text())),
         }
@@ -472,10 +535,11 @@ impl<'t> App<'t> {
         if !self.playing {
             return;
         }
+        self.reach(self.cursor + self.speed());
         let last = self.timeline.len().saturating_sub(1);
         if self.cursor >= last {
             self.playing = false;
-            return self.say("end of the trace");
+            return self.say(self.end_text());
         }
         let target = (self.cursor + self.speed()).min(last);
         let stop = (self.cursor + 1..=target)
@@ -489,13 +553,37 @@ impl<'t> App<'t> {
             }
             None => {
                 self.move_to(target);
-                if target == last {
+                if target == last && !self.growing() {
                     self.playing = false;
-                    self.say("end of the trace");
+                    self.say(self.end_text());
                 }
             }
         }
     }
+}
+
+impl App {
+    /// What to say when playing reaches the end.
+    fn end_text(&self) -> String {
+        match self.live_ending() {
+            Some(end) => ending_text(end),
+            None => "end of the trace".to_string(),
+        }
+    }
+}
+
+/// A live run's end, in one line: the outcome and the invariants' verdict.
+fn ending_text(end: &Ending) -> String {
+    let failed: Vec<&str> =
+        end.verdicts.iter().filter_map(|v| v.strip_prefix("FAIL ")).map(|v| v.split(':').next().unwrap_or(v)).collect();
+    let verdict = if end.passed {
+        "every invariant held".to_string()
+    } else if failed.is_empty() {
+        "FAILED".to_string()
+    } else {
+        format!("FAILED: {}", failed.join(", "))
+    };
+    format!("the run ended: {} — {verdict}", end.outcome)
 }
 
 /// `i` moved by `by`, within `0..n`.
@@ -532,7 +620,7 @@ mod tests {
     #[test]
     fn a_new_app_is_at_the_first_event() {
         let t = fixture::sample_trace();
-        let app = App::new(&t);
+        let app = App::new(t.clone());
         assert_eq!((app.cursor(), app.selected_event(), app.step()), (0, 0, 0));
         assert_eq!(app.model().applied, 1);
         assert_eq!(app.pane(), Pane::Log);
@@ -544,10 +632,10 @@ mod tests {
     #[test]
     fn quit() {
         let t = fixture::sample_trace();
-        let mut app = App::new(&t);
+        let mut app = App::new(t.clone());
         app.handle(Command::Quit);
         assert!(app.should_quit());
-        let mut app = App::new(&t);
+        let mut app = App::new(t.clone());
         assert!(app.handle_key(Key::CtrlC));
         assert!(app.should_quit());
     }
@@ -555,7 +643,7 @@ mod tests {
     #[test]
     fn step_forward_and_back_clamped() {
         let t = fixture::sample_trace();
-        let mut app = App::new(&t);
+        let mut app = App::new(t.clone());
         app.handle(Command::StepBack);
         assert_eq!(app.cursor(), 0);
         keys(&mut app, &[Key::Right, Key::Char('l'), Key::Right]);
@@ -571,7 +659,7 @@ mod tests {
     #[test]
     fn first_and_last() {
         let t = fixture::sample_trace();
-        let mut app = App::new(&t);
+        let mut app = App::new(t.clone());
         app.handle_key(Key::Char('G'));
         assert_eq!(app.cursor(), 112);
         assert_eq!(app.model().step, 27);
@@ -586,7 +674,7 @@ mod tests {
     #[test]
     fn next_and_previous_delivery_to_the_selected_actor() {
         let t = fixture::sample_trace();
-        let mut app = App::new(&t);
+        let mut app = App::new(t.clone());
         // No actor selected: the selected event's (spawn of sink) is used.
         app.handle_key(Key::Char('n'));
         assert_eq!(app.cursor(), 60);
@@ -612,7 +700,7 @@ mod tests {
     #[test]
     fn go_to_step_through_the_prompt() {
         let t = fixture::sample_trace();
-        let mut app = App::new(&t);
+        let mut app = App::new(t.clone());
         app.handle_key(Key::Char(':'));
         assert_eq!(app.prompt(), Some(&Prompt::GoTo(String::new())));
         assert_eq!(app.mode(), Mode::Prompt);
@@ -641,7 +729,7 @@ mod tests {
     #[test]
     fn play_pause_and_speed() {
         let t = fixture::sample_trace();
-        let mut app = App::new(&t);
+        let mut app = App::new(t.clone());
         app.handle(Command::Tick);
         assert_eq!(app.cursor(), 0, "paused: ticks do nothing");
         app.handle_key(Key::Char(' '));
@@ -688,7 +776,7 @@ mod tests {
     #[test]
     fn breakpoints_stop_playing() {
         let t = fixture::sample_trace();
-        let mut app = App::new(&t);
+        let mut app = App::new(t.clone());
         app.handle(Command::GoToStep(12));
         app.handle_key(Key::Char('b'));
         assert!(app.breakpoints().contains(&12));
@@ -709,7 +797,7 @@ mod tests {
     #[test]
     fn break_on_search_matches() {
         let t = fixture::sample_trace();
-        let mut app = App::new(&t);
+        let mut app = App::new(t.clone());
         app.handle(Command::Search("kind=failure".into()));
         assert_eq!(app.cursor(), 67);
         app.handle_key(Key::Char('B'));
@@ -727,7 +815,7 @@ mod tests {
     #[test]
     fn search_through_the_prompt() {
         let t = fixture::sample_trace();
-        let mut app = App::new(&t);
+        let mut app = App::new(t.clone());
         app.handle_key(Key::Char('/'));
         assert_eq!(app.prompt(), Some(&Prompt::Search(String::new())));
         // In a prompt, every character types, bound or not.
@@ -764,7 +852,7 @@ mod tests {
     #[test]
     fn cause_walks_back_the_chain() {
         let t = fixture::sample_trace();
-        let mut app = App::new(&t);
+        let mut app = App::new(t.clone());
         app.handle(Command::GoToStep(7));
         app.handle(Command::StepBack);
         assert_eq!(app.cursor(), 56, "worker-1 gets m6");
@@ -789,7 +877,7 @@ mod tests {
     #[test]
     fn panes_cycle_with_tab() {
         let t = fixture::sample_trace();
-        let mut app = App::new(&t);
+        let mut app = App::new(t.clone());
         let mut seen = vec![app.pane()];
         for _ in 0..4 {
             app.handle_key(Key::Tab);
@@ -805,7 +893,7 @@ mod tests {
     #[test]
     fn up_and_down_move_the_focused_panes_selection() {
         let t = fixture::sample_trace();
-        let mut app = App::new(&t);
+        let mut app = App::new(t.clone());
         app.handle(Command::Last);
         // The log: the selection moves, the cursor stays.
         keys(&mut app, &[Key::Up, Key::Char('k')]);
@@ -852,7 +940,7 @@ mod tests {
     #[test]
     fn the_wheel_scrolls_the_log() {
         let t = fixture::sample_trace();
-        let mut app = App::new(&t);
+        let mut app = App::new(t.clone());
         app.handle(Command::GoToStep(12));
         app.handle_key(Key::WheelDown);
         assert_eq!((app.cursor(), app.selected_event()), (70, 73));
@@ -870,7 +958,7 @@ mod tests {
     #[test]
     fn help_opens_scrolls_and_closes() {
         let t = fixture::sample_trace();
-        let mut app = App::new(&t);
+        let mut app = App::new(t.clone());
         app.handle_key(Key::Char('?'));
         assert!(app.help_visible());
         // While it shows, up and down scroll it and leave the rest alone.
@@ -889,7 +977,7 @@ mod tests {
     #[test]
     fn messages_last_until_the_next_command() {
         let t = fixture::sample_trace();
-        let mut app = App::new(&t);
+        let mut app = App::new(t.clone());
         app.handle(Command::GoToStep(1000));
         assert!(app.message().is_some());
         app.handle(Command::Tick);
@@ -901,7 +989,7 @@ mod tests {
     #[test]
     fn the_selected_actor_follows_the_cursor_in_the_model() {
         let t = fixture::sample_trace();
-        let mut app = App::new(&t);
+        let mut app = App::new(t.clone());
         let w = id(&app, "worker-1");
         app.handle(Command::GoToStep(12));
         let actors = app.timeline().actors();
@@ -920,7 +1008,7 @@ mod tests {
         }
         // Unbound keys do nothing.
         let t = fixture::sample_trace();
-        let mut app = App::new(&t);
+        let mut app = App::new(t.clone());
         assert!(!app.handle_key(Key::Char('z')));
         assert!(!app.handle_key(Key::Enter));
     }
@@ -929,7 +1017,7 @@ mod tests {
     fn an_empty_trace_is_harmless() {
         let mut t = fixture::sample_trace();
         t.events.clear();
-        let mut app = App::new(&t);
+        let mut app = App::new(t.clone());
         for c in [
             Command::StepForward,
             Command::StepBack,

@@ -680,54 +680,86 @@ impl Mailboxes {
 // ===== the timeline =====
 
 /// A trace with everything needed to show the system at any event.
-pub struct Timeline<'t> {
-    trace: &'t Trace,
+///
+/// A timeline can grow: a live run [`extend`](Timeline::extend)s it with
+/// each step's events, and everything (actors, depths, checkpoints) is
+/// worked out the same way as for a recorded trace read at once, so a live
+/// run and its recording show the same at every event.
+pub struct Timeline {
+    trace: Trace,
     actors: Actors,
     /// Per event: how it changes its [`mailbox_actor`]'s depth.
     deltas: Vec<i32>,
     /// Models at increasing `applied`, the first with none applied.
     checkpoints: Vec<Model>,
+    /// The messages in each mailbox after the last event.
+    boxes: Mailboxes,
+    /// The model after the last event.
+    tip: Model,
 }
 
-impl<'t> Timeline<'t> {
+impl Timeline {
     /// Reads the trace once. A checkpoint is kept every [`CHECKPOINT_EVERY`]
     /// events, or every as many events as the model has actors and warnings
     /// if that is more: checkpoint memory stays proportional to the trace
     /// even with a million actors.
-    pub fn new(trace: &'t Trace) -> Self {
-        let events = &trace.events;
-        let mut actors = Actors::default();
-        let mut boxes = Mailboxes::default();
-        let mut deltas = Vec::with_capacity(events.len());
-        let mut model = Model::default();
-        let mut checkpoints = vec![model.clone()];
-        for (i, ev) in events.iter().enumerate() {
+    pub fn new(mut trace: Trace) -> Self {
+        let events = std::mem::take(&mut trace.events);
+        let mut tl = Timeline {
+            trace,
+            actors: Actors::default(),
+            deltas: Vec::with_capacity(events.len()),
+            checkpoints: vec![Model::default()],
+            boxes: Mailboxes::default(),
+            tip: Model::default(),
+        };
+        tl.extend(events);
+        tl
+    }
+
+    /// Appends `events` (the events of whole steps, or of whatever a driver
+    /// did between steps: an `overflow` always follows its `send` in the
+    /// same batch) and works them in.
+    pub fn extend(&mut self, events: Vec<Event>) {
+        let from = self.trace.events.len();
+        if self.trace.events.is_empty() {
+            self.trace.events = events;
+        } else {
+            self.trace.events.extend(events);
+        }
+        let events = &self.trace.events;
+        let mut spawned = false;
+        for (i, ev) in events.iter().enumerate().skip(from) {
             match &ev.kind {
-                EventKind::Spawn { .. } => actors.spawn(&ev.kind, i),
+                EventKind::Spawn { .. } => {
+                    self.actors.spawn(&ev.kind, i);
+                    spawned = true;
+                }
                 EventKind::Decision { supervisor, .. }
                 | EventKind::IntensityExceeded { supervisor, .. }
-                | EventKind::Escalate { supervisor, .. } => actors.mark_supervisor(*supervisor),
+                | EventKind::Escalate { supervisor, .. } => self.actors.mark_supervisor(*supervisor),
                 _ => {}
             }
-            let delta = boxes.delta(events, i);
-            deltas.push(delta);
-            model.apply(&actors, i, ev, delta);
-            let since = model.applied - checkpoints.last().map_or(0, |c| c.applied);
-            if since >= CHECKPOINT_EVERY.max(model.weight()) {
-                checkpoints.push(model.clone());
+            let delta = self.boxes.delta(events, i);
+            self.deltas.push(delta);
+            self.tip.apply(&self.actors, i, ev, delta);
+            let since = self.tip.applied - self.checkpoints.last().map_or(0, |c| c.applied);
+            if since >= CHECKPOINT_EVERY.max(self.tip.weight()) {
+                self.checkpoints.push(self.tip.clone());
             }
         }
-        actors.finish();
-        Timeline { trace, actors, deltas, checkpoints }
+        if spawned {
+            self.actors.finish();
+        }
     }
 
     /// The trace.
-    pub fn trace(&self) -> &'t Trace {
-        self.trace
+    pub fn trace(&self) -> &Trace {
+        &self.trace
     }
 
     /// The events.
-    pub fn events(&self) -> &'t [Event] {
+    pub fn events(&self) -> &[Event] {
         &self.trace.events
     }
 
@@ -927,7 +959,7 @@ mod tests {
         // The same run written to a file and read back is the same, event for event.
         assert_eq!(fixture::sample_trace().events, events);
         let trace = Trace { header: s.sys.header(), events, footer: TraceFooter { events: 0, hash: String::new() } };
-        let tl = Timeline::new(&trace);
+        let tl = Timeline::new(trace.clone());
         let names = ["sink", "collector", "temp", "worker-1", "worker-2"];
         for (at, boxes) in points {
             let m = tl.model_at(at);
@@ -947,7 +979,7 @@ mod tests {
     #[test]
     fn counts_match_the_engine_at_the_end() {
         let (trace, stats) = fixture::sample_trace_and_stats();
-        let tl = Timeline::new(&trace);
+        let tl = Timeline::new(trace.clone());
         let m = tl.model_at(tl.len());
         assert_eq!(m.counts.sends, stats.sent);
         assert_eq!(m.counts.failures, stats.failures);
@@ -965,7 +997,7 @@ mod tests {
     #[test]
     fn actors_states_and_the_tree() {
         let trace = fixture::sample_trace();
-        let tl = Timeline::new(&trace);
+        let tl = Timeline::new(trace.clone());
         let actors = tl.actors();
         let names: Vec<(&str, usize)> = actors
             .tree_order()
@@ -1009,7 +1041,7 @@ mod tests {
     #[test]
     fn warnings_with_counts() {
         let trace = fixture::sample_trace();
-        let tl = Timeline::new(&trace);
+        let tl = Timeline::new(trace.clone());
         let actors = tl.actors();
         let id = |n: &str| actors.iter().find(|a| a.name == n).unwrap().id;
         let m = tl.model_at(tl.len());
@@ -1030,7 +1062,7 @@ mod tests {
     #[test]
     fn seeking_anywhere_folds_from_the_nearest_checkpoint() {
         let trace = fixture::ping_pong_trace(20_000);
-        let tl = Timeline::new(&trace);
+        let tl = Timeline::new(trace.clone());
         assert!(tl.len() > 100_000, "{}", tl.len());
         assert!(tl.checkpoints() >= tl.len() / CHECKPOINT_EVERY);
         let mut m = Model::default();
@@ -1056,7 +1088,7 @@ mod tests {
     #[test]
     fn a_million_events_jump_cheaply() {
         let trace = synthetic(1_000_000);
-        let tl = Timeline::new(&trace);
+        let tl = Timeline::new(trace.clone());
         assert_eq!(tl.len(), 1_000_000);
         assert!(tl.checkpoints() > 200);
         let mut m = Model::default();
@@ -1089,14 +1121,14 @@ mod tests {
             ));
         }
         let trace = Trace { events, ..synthetic(0) };
-        let tl = Timeline::new(&trace);
+        let tl = Timeline::new(trace.clone());
         assert!(tl.checkpoints() <= 1 + 20_000 / CHECKPOINT_EVERY, "{}", tl.checkpoints());
     }
 
     #[test]
     fn steps_and_causes() {
         let trace = fixture::sample_trace();
-        let tl = Timeline::new(&trace);
+        let tl = Timeline::new(trace.clone());
         assert_eq!(tl.last_step(), 27);
         assert_eq!(tl.end_of_step(0), Some(12));
         assert_eq!(tl.end_of_step(12), Some(70));
@@ -1137,7 +1169,7 @@ mod tests {
             }
             let events: Vec<Event> = sys.events().cloned().collect();
             let trace = Trace { events, ..synthetic(0) };
-            let tl = Timeline::new(&trace);
+            let tl = Timeline::new(trace.clone());
             for (at, stats) in points {
                 let st = tl.model_at(at).actors[0].clone();
                 let engine = (stats.depth, stats.high_water, stats.drops);

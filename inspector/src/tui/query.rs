@@ -187,7 +187,7 @@ mod tests {
     #[test]
     fn matching() {
         let t = fixture::sample_trace();
-        let tl = Timeline::new(&t);
+        let tl = Timeline::new(t.clone());
         let count = |q: &str| {
             let q = Query::parse(q).unwrap();
             t.events.iter().filter(|e| q.matches(e, tl.actors())).count()

@@ -16,37 +16,37 @@ fn screen(app: &App, width: u16, height: u16) -> String {
 #[test]
 fn at_the_start_80x24() {
     let t = fixture::sample_trace();
-    insta::assert_snapshot!(snapshot(&t, 0, 80, 24, false));
+    insta::assert_snapshot!(snapshot(t.clone(), 0, 80, 24, false));
 }
 
 #[test]
 fn at_the_first_failure_80x24() {
     let t = fixture::sample_trace();
-    insta::assert_snapshot!(snapshot(&t, 12, 80, 24, false));
+    insta::assert_snapshot!(snapshot(t.clone(), 12, 80, 24, false));
 }
 
 #[test]
 fn at_the_end_80x24() {
     let t = fixture::sample_trace();
-    insta::assert_snapshot!(snapshot(&t, 27, 80, 24, false));
+    insta::assert_snapshot!(snapshot(t.clone(), 27, 80, 24, false));
 }
 
 #[test]
 fn at_the_end_120x40() {
     let t = fixture::sample_trace();
-    insta::assert_snapshot!(snapshot(&t, 27, 120, 40, false));
+    insta::assert_snapshot!(snapshot(t.clone(), 27, 120, 40, false));
 }
 
 #[test]
 fn mid_run_100x30() {
     let t = fixture::sample_trace();
-    insta::assert_snapshot!(snapshot(&t, 5, 100, 30, false));
+    insta::assert_snapshot!(snapshot(t.clone(), 5, 100, 30, false));
 }
 
 #[test]
 fn past_the_end_says_so() {
     let t = fixture::sample_trace();
-    let past = snapshot(&t, 1000, 80, 24, false);
+    let past = snapshot(t.clone(), 1000, 80, 24, false);
     assert!(past.contains("the run has 27 steps; at the last"), "{past}");
     assert!(past.contains("step 27 of 27"));
 }
@@ -54,7 +54,7 @@ fn past_the_end_says_so() {
 #[test]
 fn an_actor_in_the_detail_pane() {
     let t = fixture::sample_trace();
-    let mut app = App::new(&t);
+    let mut app = App::new(t.clone());
     app.handle(Command::GoToStep(20));
     app.handle(Command::NextPane);
     for _ in 0..4 {
@@ -67,7 +67,7 @@ fn an_actor_in_the_detail_pane() {
 #[test]
 fn the_help_popup_80x24() {
     let t = fixture::sample_trace();
-    let mut app = App::new(&t);
+    let mut app = App::new(t.clone());
     app.handle_key(Key::Char('?'));
     insta::assert_snapshot!(screen(&app, 80, 24));
 }
@@ -75,7 +75,7 @@ fn the_help_popup_80x24() {
 #[test]
 fn the_help_popup_scrolled_120x40() {
     let t = fixture::sample_trace();
-    let mut app = App::new(&t);
+    let mut app = App::new(t.clone());
     app.handle_key(Key::Char('?'));
     app.handle(Command::Down);
     insta::assert_snapshot!(screen(&app, 120, 40));
@@ -84,7 +84,7 @@ fn the_help_popup_scrolled_120x40() {
 #[test]
 fn a_search_prompt_and_matches() {
     let t = fixture::sample_trace();
-    let mut app = App::new(&t);
+    let mut app = App::new(t.clone());
     app.handle(Command::Search("kind=failure".into()));
     app.handle(Command::ToggleBreakpoint);
     app.handle_key(Key::Char('/'));
@@ -97,7 +97,7 @@ fn a_search_prompt_and_matches() {
 #[test]
 fn the_log_scrolled_away_from_the_cursor() {
     let t = fixture::sample_trace();
-    let mut app = App::new(&t);
+    let mut app = App::new(t.clone());
     app.handle(Command::GoToStep(12));
     for _ in 0..3 {
         app.handle(Command::ScrollDown);
@@ -108,20 +108,20 @@ fn the_log_scrolled_away_from_the_cursor() {
 #[test]
 fn too_small() {
     let t = fixture::sample_trace();
-    insta::assert_snapshot!(snapshot(&t, 0, 30, 8, false));
+    insta::assert_snapshot!(snapshot(t.clone(), 0, 30, 8, false));
 }
 
 #[test]
 fn an_empty_trace() {
     let mut t = fixture::sample_trace();
     t.events.clear();
-    insta::assert_snapshot!(snapshot(&t, 0, 80, 24, false));
+    insta::assert_snapshot!(snapshot(t.clone(), 0, 80, 24, false));
 }
 
 #[test]
 fn no_color_means_no_colour_at_all() {
     let t = fixture::sample_trace();
-    let mut app = App::new(&t);
+    let mut app = App::new(t.clone());
     app.handle(Command::GoToStep(12));
     app.handle(Command::Search("kind=failure".into()));
     let plain = render(&app, 120, 40, false);
@@ -143,7 +143,7 @@ fn no_color_means_no_colour_at_all() {
 #[test]
 fn a_coloured_snapshot_is_the_plain_one_with_escapes() {
     let t = fixture::sample_trace();
-    let colored = snapshot(&t, 12, 80, 24, true);
+    let colored = snapshot(t.clone(), 12, 80, 24, true);
     assert!(colored.contains("\x1b[32m"), "green for running actors");
     let mut stripped = String::new();
     let mut chars = colored.chars();
@@ -159,16 +159,16 @@ fn a_coloured_snapshot_is_the_plain_one_with_escapes() {
         }
     }
     let stripped: Vec<&str> = stripped.lines().map(str::trim_end).collect();
-    let plain = snapshot(&t, 12, 80, 24, false);
+    let plain = snapshot(t.clone(), 12, 80, 24, false);
     assert_eq!(stripped, plain.lines().collect::<Vec<_>>());
 }
 
 #[test]
 fn states_show_without_colour() {
     let t = fixture::sample_trace();
-    let at_failure = snapshot(&t, 12, 80, 24, false);
+    let at_failure = snapshot(t.clone(), 12, 80, 24, false);
     assert!(at_failure.contains("↻ worker-1"), "suspended after its failure:\n{at_failure}");
-    let end = snapshot(&t, 27, 120, 40, false);
+    let end = snapshot(t.clone(), 27, 120, 40, false);
     assert!(end.contains("○ temp"), "stopped:\n{end}");
     assert!(end.contains("● worker-1 Worker ↻3"), "running again, restarted 3 times:\n{end}");
 }
@@ -177,7 +177,7 @@ fn states_show_without_colour() {
 fn the_hint_bar_and_the_help_come_from_the_registry() {
     use super::commands::{bindings, Mode, BINDINGS};
     let t = fixture::sample_trace();
-    let mut app = App::new(&t);
+    let mut app = App::new(t.clone());
     let wide = screen(&app, 200, 30);
     let hints = wide.lines().rev().find(|l| !l.trim().is_empty()).unwrap().to_string();
     for b in bindings(Mode::Normal).filter(|b| !b.hint.is_empty()) {
@@ -200,7 +200,7 @@ fn the_hint_bar_and_the_help_come_from_the_registry() {
 #[test]
 fn a_warning_in_the_detail_pane() {
     let t = fixture::sample_trace();
-    let mut app = App::new(&t);
+    let mut app = App::new(t.clone());
     app.handle(Command::Last);
     for _ in 0..3 {
         app.handle(Command::NextPane);

@@ -56,10 +56,9 @@ fn event(app: &App) -> (String, Vec<(String, String)>) {
     match tl.events().get(i) {
         None => (" detail ".to_string(), vec![("event".into(), "none".into())]),
         Some(ev) => {
-            let last = tl.len() - 1;
-            let mut title = format!(" event {i}/{last} ");
+            let mut title = format!(" event {i} ");
             if i != app.cursor() {
-                title = format!(" event {i}/{last} (cursor at {}) ", app.cursor());
+                title = format!(" event {i} (cursor at {}) ", app.cursor());
             }
             (title, describe::fields(ev, tl.actors()))
         }

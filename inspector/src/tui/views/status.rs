@@ -21,14 +21,21 @@ pub fn lines(app: &App, width: usize) -> [String; 2] {
     let m = app.model();
     let play = if app.playing() { format!("▶ {}/tick", app.speed()) } else { "⏸".to_string() };
     let scenario = if h.scenario.is_empty() { "(no scenario)" } else { h.scenario.as_str() };
-    let event =
-        if tl.is_empty() { "no events".to_string() } else { format!("event {}/{}", app.cursor(), tl.len() - 1) };
+    let event = if tl.is_empty() {
+        "no events".to_string()
+    } else {
+        format!("event {}/{}{}", app.cursor(), tl.len() - 1, if app.growing() { "+" } else { "" })
+    };
     let first = [
-        format!(" REPLAY {play}"),
+        match (app.is_live(), app.growing()) {
+            (false, _) => format!(" REPLAY {play}"),
+            (true, true) => format!(" LIVE {play}"),
+            (true, false) => format!(" LIVE (ended) {play}"),
+        },
         scenario.to_string(),
         format!("seed {}", h.seed),
         h.strategy.to_string(),
-        format!("step {} of {}", app.step(), tl.last_step()),
+        format!("step {} of {}{}", app.step(), tl.last_step(), if app.growing() { "+" } else { "" }),
         event,
         format!("t={}", m.time),
     ]
