@@ -11,6 +11,7 @@
 //! and [`snapshot`] to print one screen (`--snapshot-at N --size WxH`).
 
 pub mod app;
+pub mod breakpoints;
 pub mod commands;
 pub mod describe;
 pub mod live;

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use rehearsal::trace::{Trace, TraceFooter};
 use rehearsal::ActorId;
 
+use super::breakpoints::Breakpoint;
 use super::commands::{lookup, Command, Key, Mode};
 use super::describe;
 use super::live::{Ending, LiveRun};
@@ -52,6 +53,8 @@ pub enum Prompt {
     GoTo(String),
     /// `/` — a search query.
     Search(String),
+    /// `B` — a breakpoint condition.
+    Break(String),
 }
 
 /// The inspector's state for one trace.
@@ -68,7 +71,8 @@ pub struct App {
     query: Option<Query>,
     prompt: Option<Prompt>,
     breakpoints: BTreeSet<u64>,
-    break_on_match: bool,
+    conditions: Vec<Breakpoint>,
+    reverse: bool,
     help: bool,
     help_scroll: usize,
     quit: bool,
@@ -94,7 +98,8 @@ impl App {
             query: None,
             prompt: None,
             breakpoints: BTreeSet::new(),
-            break_on_match: false,
+            conditions: Vec::new(),
+            reverse: false,
             help: false,
             help_scroll: 0,
             quit: false,
@@ -188,9 +193,14 @@ impl App {
         &self.breakpoints
     }
 
-    /// Returns true if playing stops at search matches.
-    pub fn break_on_match(&self) -> bool {
-        self.break_on_match
+    /// The breakpoints beyond steps: conditions on events and mailboxes.
+    pub fn conditions(&self) -> &[Breakpoint] {
+        &self.conditions
+    }
+
+    /// Returns true while playing backward.
+    pub fn reverse(&self) -> bool {
+        self.reverse
     }
 
     /// Returns true while the help popup shows.
@@ -358,12 +368,24 @@ impl App {
             Command::GoToPrompt => self.prompt = Some(Prompt::GoTo(String::new())),
             Command::SearchPrompt => self.prompt = Some(Prompt::Search(String::new())),
             Command::PlayPause => {
-                self.playing = !self.playing && !self.timeline.is_empty();
+                self.playing = !(self.playing && !self.reverse) && !self.timeline.is_empty();
+                self.reverse = false;
                 if self.playing && self.cursor + 1 >= self.timeline.len() && !self.growing() {
                     // At the end: play from the start.
                     self.move_to(0);
                 }
             }
+            Command::PlayBackward => {
+                self.playing = !(self.playing && self.reverse) && !self.timeline.is_empty();
+                self.reverse = true;
+                if self.playing && self.cursor == 0 {
+                    self.playing = false;
+                    self.say("at the first event");
+                }
+            }
+            Command::NextHit | Command::PrevHit => self.jump_to_hit(cmd == Command::NextHit),
+            Command::BreakPrompt => self.prompt = Some(Prompt::Break(String::new())),
+            Command::AddBreakpoint(text) => self.add_breakpoint(&text),
             Command::Faster => self.speed = (self.speed + 1).min(SPEEDS.len() - 1),
             Command::Slower => self.speed = self.speed.saturating_sub(1),
             Command::Cause => match self.timeline.cause_of(self.selected_event) {
@@ -387,14 +409,6 @@ impl App {
                     }
                 }
             }
-            Command::BreakOnMatch => {
-                self.break_on_match = !self.break_on_match;
-                match (&self.query, self.break_on_match) {
-                    (_, false) => self.say("playing no longer stops at matches"),
-                    (Some(q), true) => self.say(format!("playing stops at matches of {}", q.text())),
-                    (None, true) => self.say("playing stops at matches (search with / first)"),
-                }
-            }
             Command::Help => {
                 self.help = !self.help;
                 self.help_scroll = 0;
@@ -406,13 +420,13 @@ impl App {
             }
             Command::Submit => self.submit(),
             Command::Backspace => {
-                if let Some(Prompt::GoTo(s) | Prompt::Search(s)) = &mut self.prompt {
+                if let Some(Prompt::GoTo(s) | Prompt::Search(s) | Prompt::Break(s)) = &mut self.prompt {
                     s.pop();
                 }
             }
             Command::Input(c) => match &mut self.prompt {
                 Some(Prompt::GoTo(s)) if c.is_ascii_digit() => s.push(c),
-                Some(Prompt::Search(s)) => s.push(c),
+                Some(Prompt::Search(s) | Prompt::Break(s)) => s.push(c),
                 _ => {}
             },
             Command::GoToStep(step) => self.go_to_step(step),
@@ -485,6 +499,7 @@ impl App {
                 Err(_) => self.say("go to: type a step number"),
             },
             Some(Prompt::Search(s)) => self.search(&s),
+            Some(Prompt::Break(s)) => self.add_breakpoint(&s),
             None => {}
         }
     }
@@ -535,6 +550,9 @@ impl App {
         if !self.playing {
             return;
         }
+        if self.reverse {
+            return self.tick_backward();
+        }
         self.reach(self.cursor + self.speed());
         let last = self.timeline.len().saturating_sub(1);
         if self.cursor >= last {
@@ -542,15 +560,8 @@ impl App {
             return self.say(self.end_text());
         }
         let target = (self.cursor + self.speed()).min(last);
-        let stop = (self.cursor + 1..=target)
-            .find(|&i| self.is_breakpoint(i) || (self.break_on_match && self.query.is_some() && self.is_match(i)));
-        match stop {
-            Some(i) => {
-                self.move_to(i);
-                self.playing = false;
-                let why = if self.is_breakpoint(i) { "breakpoint" } else { "match" };
-                self.say(format!("{why} at event {i}, step {}", self.step()));
-            }
+        match self.scan_forward(self.cursor, target) {
+            Some((i, why)) => self.stop_at(i, &why),
             None => {
                 self.move_to(target);
                 if target == last && !self.growing() {
@@ -560,7 +571,176 @@ impl App {
             }
         }
     }
+
+    fn tick_backward(&mut self) {
+        if self.cursor == 0 {
+            self.playing = false;
+            return self.say("at the first event");
+        }
+        let target = self.cursor.saturating_sub(self.speed());
+        match self.scan_backward(self.cursor, target) {
+            Some((i, why)) => self.stop_at(i, &why),
+            None => {
+                self.move_to(target);
+                if target == 0 {
+                    self.playing = false;
+                    self.say("at the first event");
+                }
+            }
+        }
+    }
+
+    /// Stops playing at event `i`, a breakpoint hit.
+    fn stop_at(&mut self, i: usize, why: &str) {
+        self.move_to(i);
+        self.playing = false;
+        self.say(format!("{why}: event {i}, step {}", self.step()));
+    }
+
+    /// `[` and `]`: the previous or next breakpoint hit, however far. In a
+    /// live run, `]` runs on (in batches) until a hit or the end.
+    fn jump_to_hit(&mut self, forward: bool) {
+        if self.breakpoints.is_empty() && self.conditions.is_empty() {
+            return self.say("no breakpoints: b at a step, or B for a condition");
+        }
+        let found = if forward {
+            let mut from = self.cursor;
+            loop {
+                let last = self.timeline.len().saturating_sub(1);
+                if let Some(hit) = self.scan_forward(from, last) {
+                    break Some(hit);
+                }
+                if !self.growing() || self.timeline.last_step() >= LIVE_SEARCH_STEPS + self.step() {
+                    break None;
+                }
+                from = last;
+                self.advance_live(LIVE_SEARCH_BATCH);
+            }
+        } else {
+            self.scan_backward(self.cursor, 0)
+        };
+        match found {
+            Some((i, why)) => {
+                self.move_to(i);
+                self.say(format!("{why}: event {i}, step {}", self.step()));
+            }
+            None if forward && self.growing() => {
+                self.say(format!("no breakpoint hit in the next {LIVE_SEARCH_STEPS} steps of the run"))
+            }
+            None => self.say(format!("no breakpoint hit {} this event", if forward { "after" } else { "before" })),
+        }
+    }
+
+    fn add_breakpoint(&mut self, text: &str) {
+        let text = text.trim();
+        if text == "clear" {
+            self.breakpoints.clear();
+            self.conditions.clear();
+            return self.say("every breakpoint removed");
+        }
+        if let Some(n) = text.strip_prefix("step=") {
+            return match n.parse::<u64>() {
+                Ok(step) => {
+                    self.breakpoints.insert(step);
+                    self.say(format!("breakpoint at step {step}"))
+                }
+                Err(_) => self.say(format!("`{text}`: expected step=N")),
+            };
+        }
+        let bp = if text.is_empty() {
+            match &self.query {
+                Some(q) => Breakpoint::Events(q.clone()),
+                None => {
+                    return self.say("type a condition (fault, restart, failure, depth>N, a query), or search first")
+                }
+            }
+        } else {
+            match Breakpoint::parse(text) {
+                Ok(bp) => bp,
+                Err(e) => return self.say(format!("breakpoint: {e}")),
+            }
+        };
+        let label = bp.label();
+        match self.conditions.iter().position(|b| *b == bp) {
+            Some(i) => {
+                self.conditions.remove(i);
+                self.say(format!("breakpoint {label} removed"));
+            }
+            None => {
+                self.conditions.push(bp);
+                self.say(format!("breakpoint {label}: space plays to it, ] jumps to it, [ back"));
+            }
+        }
+    }
+
+    /// What event `i` hits, if anything, given the model `after` it (used
+    /// only by conditions on the state).
+    fn hit_at(&self, i: usize, after: &Model) -> Option<String> {
+        if self.is_breakpoint(i) {
+            return Some("breakpoint".to_string());
+        }
+        let ev = self.timeline.events().get(i)?;
+        let delta = self.timeline.delta(i);
+        let actors = self.timeline.actors();
+        self.conditions.iter().find(|b| b.hit(ev, delta, after, actors)).map(|b| format!("breakpoint {}", b.label()))
+    }
+
+    fn needs_state(&self) -> bool {
+        self.conditions.iter().any(Breakpoint::needs_state)
+    }
+
+    /// The first hit after event `from`, up to event `to` included.
+    fn scan_forward(&self, from: usize, to: usize) -> Option<(usize, String)> {
+        if self.breakpoints.is_empty() && self.conditions.is_empty() {
+            return None;
+        }
+        let to = to.min(self.timeline.len().saturating_sub(1));
+        if !self.needs_state() {
+            return (from + 1..=to).find_map(|i| self.hit_at(i, &self.model).map(|w| (i, w)));
+        }
+        let mut m = self.timeline.model_at(from + 1);
+        for i in from + 1..=to {
+            self.timeline.seek(&mut m, i + 1);
+            if let Some(w) = self.hit_at(i, &m) {
+                return Some((i, w));
+            }
+        }
+        None
+    }
+
+    /// The last hit before event `from`, down to event `lo` included.
+    fn scan_backward(&self, from: usize, lo: usize) -> Option<(usize, String)> {
+        if self.breakpoints.is_empty() && self.conditions.is_empty() {
+            return None;
+        }
+        if !self.needs_state() {
+            return (lo..from).rev().find_map(|i| self.hit_at(i, &self.model).map(|w| (i, w)));
+        }
+        // Fold forward one checkpoint's stretch at a time, from the nearest.
+        let mut hi = from;
+        while hi > lo {
+            let start = self.timeline.checkpoint_before(hi - 1).max(lo);
+            let mut m = self.timeline.model_at(start);
+            let mut last = None;
+            for i in start..hi {
+                self.timeline.seek(&mut m, i + 1);
+                if let Some(w) = self.hit_at(i, &m) {
+                    last = Some((i, w));
+                }
+            }
+            if last.is_some() {
+                return last;
+            }
+            hi = start;
+        }
+        None
+    }
 }
+
+/// How far `]` runs a live run on, looking for a hit ...
+pub const LIVE_SEARCH_STEPS: u64 = 100_000;
+/// ... in batches of this many steps.
+const LIVE_SEARCH_BATCH: u64 = 1_000;
 
 impl App {
     /// What to say when playing reaches the end.
@@ -600,6 +780,7 @@ mod tests {
     use crate::tui::commands::BINDINGS;
     use crate::tui::fixture;
     use crate::tui::model::ActorState;
+    use rehearsal::trace::Trace;
 
     fn id(app: &App, name: &str) -> ActorId {
         app.timeline().actors().iter().find(|a| a.name == name).unwrap().id
@@ -788,7 +969,7 @@ mod tests {
         }
         assert!(!app.playing());
         assert_eq!(app.cursor(), 66, "stopped at the first event of step 12");
-        assert_eq!(app.message(), Some("breakpoint at event 66, step 12"));
+        assert_eq!(app.message(), Some("breakpoint: event 66, step 12"));
         // Toggling again removes it.
         app.handle(Command::ToggleBreakpoint);
         assert!(app.breakpoints().is_empty());
@@ -800,16 +981,118 @@ mod tests {
         let mut app = App::new(t.clone());
         app.handle(Command::Search("kind=failure".into()));
         assert_eq!(app.cursor(), 67);
+        // B, then Enter alone: the last search becomes a breakpoint.
         app.handle_key(Key::Char('B'));
-        assert!(app.break_on_match());
+        assert_eq!(app.prompt(), Some(&Prompt::Break(String::new())));
+        app.handle_key(Key::Enter);
+        assert_eq!(app.conditions().len(), 1);
         app.handle(Command::PlayPause);
         for _ in 0..40 {
             app.handle(Command::Tick);
         }
         assert_eq!(app.cursor(), 88, "the next failure");
         assert!(!app.playing());
-        app.handle(Command::BreakOnMatch);
-        assert!(!app.break_on_match());
+        assert_eq!(app.message(), Some("breakpoint kind=failure: event 88, step 20"));
+        // The same condition again removes it.
+        app.handle(Command::AddBreakpoint("kind=failure".into()));
+        assert!(app.conditions().is_empty());
+    }
+
+    /// Every event index that hits `bp`, by folding from the start.
+    fn brute_hits(t: &Trace, bp: &Breakpoint) -> Vec<usize> {
+        let tl = Timeline::new(t.clone());
+        (0..tl.len()).filter(|&i| bp.hit(&tl.events()[i], tl.delta(i), &tl.model_at(i + 1), tl.actors())).collect()
+    }
+
+    #[test]
+    fn condition_breakpoints_forward_and_backward() {
+        let t = fixture::sample_trace();
+        for text in ["restart", "failure", "depth>8", "depth>0 actor=temp", "actor=client kind=send", "kind=stop"] {
+            let bp = Breakpoint::parse(text).unwrap();
+            let expected = brute_hits(&t, &bp);
+            assert!(!expected.is_empty(), "{text} hits nothing in the fixture");
+            let mut app = App::new(t.clone());
+            app.handle(Command::AddBreakpoint(text.into()));
+            // ] from the start visits every hit in order ...
+            let mut seen = Vec::new();
+            loop {
+                let before = app.cursor();
+                app.handle_key(Key::Char(']'));
+                if app.cursor() == before {
+                    break;
+                }
+                seen.push(app.cursor());
+            }
+            let after_first: Vec<usize> = expected.iter().copied().filter(|&i| i > 0).collect();
+            assert_eq!(seen, after_first, "{text} forward");
+            assert_eq!(app.message(), Some("no breakpoint hit after this event"));
+            // ... and [ from the end, in reverse.
+            app.handle(Command::Last);
+            let mut back = Vec::new();
+            loop {
+                let before = app.cursor();
+                app.handle_key(Key::Char('['));
+                if app.cursor() == before {
+                    break;
+                }
+                back.push(app.cursor());
+            }
+            let mut rev: Vec<usize> = expected.iter().copied().filter(|&i| i < t.events.len() - 1).collect();
+            rev.reverse();
+            assert_eq!(back, rev, "{text} backward");
+            // Playing backward from the end stops at the last hit.
+            app.handle(Command::Last);
+            app.handle_key(Key::Char('r'));
+            assert!(app.playing() && app.reverse());
+            for _ in 0..100 {
+                app.handle(Command::Tick);
+            }
+            assert!(!app.playing(), "{text}");
+            assert_eq!(Some(app.cursor()), rev.first().copied(), "{text} played backward");
+        }
+    }
+
+    #[test]
+    fn depth_breakpoints_stop_where_the_mailbox_grows_past_n() {
+        let t = fixture::sample_trace();
+        let mut app = App::new(t.clone());
+        app.handle_key(Key::Char('B'));
+        for c in "depth>8".chars() {
+            app.handle_key(Key::Char(c));
+        }
+        app.handle_key(Key::Enter);
+        app.handle(Command::PlayPause);
+        for _ in 0..100 {
+            app.handle(Command::Tick);
+        }
+        let collector = id(&app, "collector");
+        let st = app.model().actor(app.timeline().actors(), collector).unwrap();
+        assert_eq!(st.depth, 9, "stopped as the collector's mailbox went from 8 to 9");
+        let status = buffer_text_of(&app);
+        assert!(status.contains("breaks: depth>8"), "{status}");
+    }
+
+    fn buffer_text_of(app: &App) -> String {
+        crate::tui::buffer_text(&crate::tui::render(app, 120, 40, false))
+    }
+
+    #[test]
+    fn breakpoint_prompt_errors_steps_and_clear() {
+        let t = fixture::sample_trace();
+        let mut app = App::new(t.clone());
+        app.handle(Command::AddBreakpoint("depth>lots".into()));
+        assert_eq!(app.message(), Some("breakpoint: `depth>lots`: expected depth>N, N a number"));
+        app.handle(Command::AddBreakpoint(String::new()));
+        assert!(app.message().unwrap().starts_with("type a condition"));
+        app.handle(Command::AddBreakpoint("step=12".into()));
+        assert!(app.breakpoints().contains(&12));
+        app.handle(Command::AddBreakpoint("fault".into()));
+        app.handle(Command::NextHit);
+        assert_eq!(app.cursor(), 66, "the first event of step 12");
+        app.handle(Command::AddBreakpoint("clear".into()));
+        assert!(app.breakpoints().is_empty() && app.conditions().is_empty());
+        app.handle(Command::NextHit);
+        assert_eq!(app.message(), Some("no breakpoints: b at a step, or B for a condition"));
     }
 
     #[test]

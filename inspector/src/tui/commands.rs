@@ -85,8 +85,18 @@ pub enum Command {
     ScrollDown,
     /// Toggle a breakpoint at the selected event's step.
     ToggleBreakpoint,
-    /// Toggle stopping playback at events that match the search.
-    BreakOnMatch,
+    /// Open the breakpoint prompt (a condition: fault, restart, failure,
+    /// depth>N, a search query).
+    BreakPrompt,
+    /// Add (or remove, if it is there) a breakpoint condition; `clear`
+    /// removes every breakpoint (what `B` text Enter does).
+    AddBreakpoint(String),
+    /// Play backward (stops at breakpoints, like playing forward).
+    PlayBackward,
+    /// Jump to the next breakpoint hit.
+    NextHit,
+    /// Jump to the previous breakpoint hit.
+    PrevHit,
     /// Show or hide the help.
     Help,
     /// Close the help, or cancel a prompt.
@@ -179,10 +189,19 @@ pub const BINDINGS: &[Binding] = &[
     b(Command::ScrollUp, &[Key::WheelUp, Key::PageUp], "wheel/PgUp", "", "scroll the log up"),
     b(Command::ScrollDown, &[Key::WheelDown, Key::PageDown], "wheel/PgDn", "", "scroll the log down"),
     b(Command::ToggleBreakpoint, &[Key::Char('b')], "b", "", "toggle a breakpoint at the selected event's step"),
-    b(Command::BreakOnMatch, &[Key::Char('B')], "B", "", "toggle: playing stops at search matches"),
+    b(
+        Command::BreakPrompt,
+        &[Key::Char('B')],
+        "B",
+        "break",
+        "break on: fault, restart, failure, depth>N [actor=G], a query; again: remove",
+    ),
+    b(Command::PlayBackward, &[Key::Char('r')], "r", "", "play backward (stops at breakpoints too)"),
+    b(Command::NextHit, &[Key::Char(']')], "]", "", "jump to the next breakpoint hit (a live run runs on to it)"),
+    b(Command::PrevHit, &[Key::Char('[')], "[", "", "jump to the previous breakpoint hit"),
     b(Command::Help, &[Key::Char('?')], "?", "help", "show or hide this help"),
     b(Command::Close, &[Key::Esc], "Esc", "", "close the help"),
-    p(Command::Submit, &[Key::Enter], "Enter", "go", "go to the step, or to the next match"),
+    p(Command::Submit, &[Key::Enter], "Enter", "go", "go to the step, search, or set the breakpoint"),
     p(Command::Close, &[Key::Esc], "Esc", "cancel", "cancel the prompt"),
     p(Command::Backspace, &[Key::Backspace], "Bksp", "delete", "delete the last character"),
 ];

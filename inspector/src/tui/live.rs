@@ -354,6 +354,26 @@ mod tests {
     }
 
     #[test]
+    fn a_breakpoint_runs_a_live_run_on_until_it_hits() {
+        let mut app = live("supervision", &[], 3);
+        app.handle(Command::AddBreakpoint("restart".into()));
+        app.handle_key(Key::Char(']'));
+        let ev = &app.timeline().events()[app.cursor()];
+        assert_eq!(ev.kind.name(), "restart", "{:?}", app.message());
+        // Playing stops there too, and at the next.
+        let first = app.cursor();
+        app.handle(Command::PlayPause);
+        for _ in 0..1000 {
+            app.handle(Command::Tick);
+            if !app.playing() {
+                break;
+            }
+        }
+        assert!(app.cursor() > first);
+        assert_eq!(app.timeline().events()[app.cursor()].kind.name(), "restart");
+    }
+
+    #[test]
     fn quitting_mid_run_ends_the_run() {
         let mut app = live("pipeline", &[], 1);
         app.handle(Command::GoToStep(3));

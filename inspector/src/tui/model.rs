@@ -806,6 +806,18 @@ impl Timeline {
         target - from
     }
 
+    /// How event `i` changed its mailbox's depth ([`mailbox_actor`]).
+    pub fn delta(&self, i: usize) -> i32 {
+        self.deltas.get(i).copied().unwrap_or(0)
+    }
+
+    /// The number of events applied in the nearest checkpoint at or before
+    /// `applied` events: folding from there is cheap.
+    pub fn checkpoint_before(&self, applied: usize) -> usize {
+        let at = self.checkpoints.partition_point(|c| c.applied <= applied).saturating_sub(1);
+        self.checkpoints[at].applied
+    }
+
     /// The model after the first `applied` events.
     pub fn model_at(&self, applied: usize) -> Model {
         let mut m = Model::default();

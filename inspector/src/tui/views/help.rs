@@ -13,7 +13,7 @@ use crate::tui::commands::{bindings, Mode};
 pub fn entries() -> Vec<(&'static str, &'static str)> {
     let mut out = vec![("", "browsing")];
     out.extend(bindings(Mode::Normal).map(|b| (b.label, b.help)));
-    out.push(("", "in the : and / prompts"));
+    out.push(("", "in the :, / and B prompts"));
     out.extend(bindings(Mode::Prompt).map(|b| (b.label, b.help)));
     out
 }

@@ -19,6 +19,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     match app.prompt() {
         Some(Prompt::GoTo(s)) => push(&mut spans, Span::styled(format!("go to step: {s}█ "), theme.message())),
         Some(Prompt::Search(s)) => push(&mut spans, Span::styled(format!("search: {s}█ "), theme.message())),
+        Some(Prompt::Break(s)) => push(
+            &mut spans,
+            Span::styled(format!("break on (fault, restart, failure, depth>N, a query): {s}█ "), theme.message()),
+        ),
         None => {
             if let Some(m) = app.message() {
                 push(&mut spans, Span::styled(format!("{m} "), theme.message()));

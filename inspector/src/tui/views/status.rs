@@ -19,7 +19,11 @@ pub fn lines(app: &App, width: usize) -> [String; 2] {
     let tl = app.timeline();
     let h = &tl.trace().header;
     let m = app.model();
-    let play = if app.playing() { format!("▶ {}/tick", app.speed()) } else { "⏸".to_string() };
+    let play = match (app.playing(), app.reverse()) {
+        (false, _) => "⏸".to_string(),
+        (true, false) => format!("▶ {}/tick", app.speed()),
+        (true, true) => format!("◀ {}/tick", app.speed()),
+    };
     let scenario = if h.scenario.is_empty() { "(no scenario)" } else { h.scenario.as_str() };
     let event = if tl.is_empty() {
         "no events".to_string()
@@ -47,9 +51,10 @@ pub fn lines(app: &App, width: usize) -> [String; 2] {
         format!("restarts {}", c.restarts),
         format!("dead letters {}", c.dead_letters),
     ];
-    if !app.breakpoints().is_empty() || app.break_on_match() {
-        let on_match = if app.break_on_match() { " + matches" } else { "" };
-        second.push(format!("breakpoints {}{on_match}", app.breakpoints().len()));
+    if !app.breakpoints().is_empty() || !app.conditions().is_empty() {
+        let mut breaks: Vec<String> = app.breakpoints().iter().map(|s| format!("step {s}")).collect();
+        breaks.extend(app.conditions().iter().map(|b| b.label()));
+        second.push(format!("breaks: {}", breaks.join(", ")));
     }
     if m.system_stopped.is_some() {
         second.push("SYSTEM STOPPED".to_string());
