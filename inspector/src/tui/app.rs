@@ -368,7 +368,7 @@ impl App {
             Command::GoToPrompt => self.prompt = Some(Prompt::GoTo(String::new())),
             Command::SearchPrompt => self.prompt = Some(Prompt::Search(String::new())),
             Command::PlayPause => {
-                self.playing = !(self.playing && !self.reverse) && !self.timeline.is_empty();
+                self.playing = (!self.playing || self.reverse) && !self.timeline.is_empty();
                 self.reverse = false;
                 if self.playing && self.cursor + 1 >= self.timeline.len() && !self.growing() {
                     // At the end: play from the start.
@@ -376,7 +376,7 @@ impl App {
                 }
             }
             Command::PlayBackward => {
-                self.playing = !(self.playing && self.reverse) && !self.timeline.is_empty();
+                self.playing = (!self.playing || !self.reverse) && !self.timeline.is_empty();
                 self.reverse = true;
                 if self.playing && self.cursor == 0 {
                     self.playing = false;
