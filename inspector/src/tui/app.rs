@@ -46,6 +46,48 @@ impl Pane {
     }
 }
 
+/// What the mailboxes table is sorted by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MailboxSort {
+    /// Messages queued now, deepest first.
+    Depth,
+    /// How full a bounded mailbox is (depth over capacity), fullest first;
+    /// unbounded ones after, by depth.
+    Fill,
+    /// High-water mark, highest first.
+    High,
+    /// Drops, most first.
+    Drops,
+    /// Messages handled, most first.
+    Delivered,
+    /// Name, A to Z.
+    Name,
+}
+
+impl MailboxSort {
+    /// Every order, in the order `s` cycles through them.
+    pub const ALL: [MailboxSort; 6] = [
+        MailboxSort::Depth,
+        MailboxSort::Fill,
+        MailboxSort::High,
+        MailboxSort::Drops,
+        MailboxSort::Delivered,
+        MailboxSort::Name,
+    ];
+
+    /// The column, in words.
+    pub fn label(self) -> &'static str {
+        match self {
+            MailboxSort::Depth => "depth",
+            MailboxSort::Fill => "fill",
+            MailboxSort::High => "high",
+            MailboxSort::Drops => "drops",
+            MailboxSort::Delivered => "handled",
+            MailboxSort::Name => "name",
+        }
+    }
+}
+
 /// An open prompt and what has been typed into it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Prompt {
@@ -73,6 +115,8 @@ pub struct App {
     breakpoints: BTreeSet<u64>,
     conditions: Vec<Breakpoint>,
     reverse: bool,
+    sort: MailboxSort,
+    sort_reversed: bool,
     help: bool,
     help_scroll: usize,
     quit: bool,
@@ -100,6 +144,8 @@ impl App {
             breakpoints: BTreeSet::new(),
             conditions: Vec::new(),
             reverse: false,
+            sort: MailboxSort::Depth,
+            sort_reversed: false,
             help: false,
             help_scroll: 0,
             quit: false,
@@ -198,6 +244,11 @@ impl App {
         &self.conditions
     }
 
+    /// What the mailboxes table is sorted by, and whether the order is reversed.
+    pub fn mailbox_sort(&self) -> (MailboxSort, bool) {
+        (self.sort, self.sort_reversed)
+    }
+
     /// Returns true while playing backward.
     pub fn reverse(&self) -> bool {
         self.reverse
@@ -284,18 +335,43 @@ impl App {
         self.timeline.actors().tree_order().iter().copied().filter(|&i| i < spawned).collect()
     }
 
-    /// The mailboxes at the cursor that have held anything, deepest first
-    /// (then by high-water mark, drops, spawn order), as spawn indexes.
+    /// The mailboxes at the cursor that have held anything, as spawn
+    /// indexes, in the table's order ([`MailboxSort`]; ties by depth, high
+    /// water, drops, then spawn order).
     pub fn mailbox_rows(&self) -> Vec<usize> {
-        let mut rows: Vec<usize> = (0..self.model.actors.len())
+        let a = &self.model.actors;
+        let actors = self.timeline.actors();
+        let mut rows: Vec<usize> = (0..a.len())
             .filter(|&i| {
-                let s = &self.model.actors[i];
+                let s = &a[i];
                 s.depth > 0 || s.high_water > 0 || s.drops > 0
             })
             .collect();
-        let a = &self.model.actors;
-        rows.sort_by(|&x, &y| {
+        let fill = |i: usize| -> u64 {
+            match actors.get(i).and_then(|x| x.mailbox) {
+                Some((cap, _)) if cap > 0 => u64::from(a[i].depth) * 1_000_000 / u64::from(cap),
+                _ => 0,
+            }
+        };
+        let name = |i: usize| actors.get(i).map_or("", |x| x.name.as_str());
+        let tie = |x: usize, y: usize| {
             (a[y].depth, a[y].high_water, a[y].drops).cmp(&(a[x].depth, a[x].high_water, a[x].drops)).then(x.cmp(&y))
+        };
+        rows.sort_by(|&x, &y| {
+            let first = match self.sort {
+                MailboxSort::Depth => a[y].depth.cmp(&a[x].depth),
+                MailboxSort::Fill => fill(y).cmp(&fill(x)),
+                MailboxSort::High => a[y].high_water.cmp(&a[x].high_water),
+                MailboxSort::Drops => a[y].drops.cmp(&a[x].drops),
+                MailboxSort::Delivered => a[y].delivered.cmp(&a[x].delivered),
+                MailboxSort::Name => name(x).cmp(name(y)),
+            };
+            let order = first.then_with(|| tie(x, y));
+            if self.sort_reversed {
+                order.reverse()
+            } else {
+                order
+            }
         });
         rows
     }
@@ -382,6 +458,17 @@ impl App {
                     self.playing = false;
                     self.say("at the first event");
                 }
+            }
+            Command::SortMailboxes => {
+                let i = MailboxSort::ALL.iter().position(|x| *x == self.sort).unwrap_or(0);
+                self.sort = MailboxSort::ALL[(i + 1) % MailboxSort::ALL.len()];
+                self.sort_reversed = false;
+                self.say(format!("mailboxes sorted by {}", self.sort.label()));
+            }
+            Command::ReverseSort => {
+                self.sort_reversed = !self.sort_reversed;
+                let how = if self.sort_reversed { "reversed" } else { "back to normal" };
+                self.say(format!("mailboxes by {}, {how}", self.sort.label()));
             }
             Command::NextHit | Command::PrevHit => self.jump_to_hit(cmd == Command::NextHit),
             Command::BreakPrompt => self.prompt = Some(Prompt::Break(String::new())),
@@ -1218,6 +1305,49 @@ mod tests {
         // Going back in time clamps the warning selection.
         app.handle(Command::First);
         assert_eq!(app.selected_warning(), 0);
+    }
+
+    #[test]
+    fn mailboxes_sort_by_each_column_and_reverse() {
+        let t = fixture::sample_trace();
+        let mut app = App::new(t.clone());
+        app.handle(Command::GoToStep(20));
+        let names = |app: &App| -> Vec<String> {
+            app.mailbox_rows().iter().map(|&i| app.timeline().actors().get(i).unwrap().name.clone()).collect()
+        };
+        assert_eq!(app.mailbox_sort(), (MailboxSort::Depth, false));
+        assert_eq!(names(&app)[..3], ["worker-1", "collector", "sup"]);
+        let mut seen = vec![];
+        for _ in 0..MailboxSort::ALL.len() {
+            app.handle_key(Key::Char('s'));
+            seen.push(app.mailbox_sort().0);
+            let rows = app.mailbox_rows();
+            let a = &app.model().actors;
+            let info = |i: usize| app.timeline().actors().get(i).unwrap();
+            for w in rows.windows(2) {
+                let (x, y) = (w[0], w[1]);
+                let ok = match app.mailbox_sort().0 {
+                    MailboxSort::Depth => a[x].depth >= a[y].depth,
+                    MailboxSort::High => a[x].high_water >= a[y].high_water,
+                    MailboxSort::Drops => a[x].drops >= a[y].drops,
+                    MailboxSort::Delivered => a[x].delivered >= a[y].delivered,
+                    MailboxSort::Name => info(x).name <= info(y).name,
+                    MailboxSort::Fill => {
+                        let f = |i: usize| info(i).mailbox.map_or(0.0, |(c, _)| f64::from(a[i].depth) / f64::from(c));
+                        f(x) >= f(y)
+                    }
+                };
+                assert!(ok, "{:?}: {} before {}", app.mailbox_sort().0, info(x).name, info(y).name);
+            }
+        }
+        assert_eq!(seen.last(), Some(&MailboxSort::Depth), "s cycles back to depth");
+        assert_eq!(app.message(), Some("mailboxes sorted by depth"));
+        let forward = names(&app);
+        app.handle_key(Key::Char('S'));
+        let mut back = names(&app);
+        back.reverse();
+        assert_eq!(forward, back);
+        assert_eq!(app.mailbox_sort(), (MailboxSort::Depth, true));
     }
 
     #[test]

@@ -95,6 +95,10 @@ pub enum Command {
     PlayBackward,
     /// Jump to the next breakpoint hit.
     NextHit,
+    /// Sort the mailboxes by the next column.
+    SortMailboxes,
+    /// Reverse the mailboxes' order.
+    ReverseSort,
     /// Jump to the previous breakpoint hit.
     PrevHit,
     /// Show or hide the help.
@@ -199,6 +203,14 @@ pub const BINDINGS: &[Binding] = &[
     b(Command::PlayBackward, &[Key::Char('r')], "r", "", "play backward (stops at breakpoints too)"),
     b(Command::NextHit, &[Key::Char(']')], "]", "", "jump to the next breakpoint hit (a live run runs on to it)"),
     b(Command::PrevHit, &[Key::Char('[')], "[", "", "jump to the previous breakpoint hit"),
+    b(
+        Command::SortMailboxes,
+        &[Key::Char('s')],
+        "s",
+        "",
+        "sort the mailboxes by the next column: depth, fill, high, drops, handled, name",
+    ),
+    b(Command::ReverseSort, &[Key::Char('S')], "S", "", "reverse the mailboxes' order"),
     b(Command::Help, &[Key::Char('?')], "?", "help", "show or hide this help"),
     b(Command::Close, &[Key::Esc], "Esc", "", "close the help"),
     p(Command::Submit, &[Key::Enter], "Enter", "go", "go to the step, search, or set the breakpoint"),

@@ -696,6 +696,9 @@ pub struct Timeline {
     boxes: Mailboxes,
     /// The model after the last event.
     tip: Model,
+    /// Per actor (by spawn index): each change of its mailbox's depth, as
+    /// (event index, depth after it), for the depth-over-time sparklines.
+    history: Vec<Vec<(u32, u32)>>,
 }
 
 impl Timeline {
@@ -712,6 +715,7 @@ impl Timeline {
             checkpoints: vec![Model::default()],
             boxes: Mailboxes::default(),
             tip: Model::default(),
+            history: Vec::new(),
         };
         tl.extend(events);
         tl
@@ -743,6 +747,15 @@ impl Timeline {
             let delta = self.boxes.delta(events, i);
             self.deltas.push(delta);
             self.tip.apply(&self.actors, i, ev, delta);
+            if delta != 0 {
+                if let Some(a) = mailbox_actor(&ev.kind).and_then(|id| self.actors.index_of(id)) {
+                    if self.history.len() <= a {
+                        self.history.resize_with(a + 1, Vec::new);
+                    }
+                    let depth = self.tip.actors.get(a).map_or(0, |s| s.depth);
+                    self.history[a].push((u32::try_from(i).unwrap_or(u32::MAX), depth));
+                }
+            }
             let since = self.tip.applied - self.checkpoints.last().map_or(0, |c| c.applied);
             if since >= CHECKPOINT_EVERY.max(self.tip.weight()) {
                 self.checkpoints.push(self.tip.clone());
@@ -804,6 +817,23 @@ impl Timeline {
             model.apply(&self.actors, i, &self.trace.events[i], self.deltas[i]);
         }
         target - from
+    }
+
+    /// The depth of actor `actor`'s mailbox (a spawn index) over the first
+    /// `applied` events, in `buckets` equal stretches: the deepest it was in
+    /// each (what a sparkline draws).
+    pub fn depth_series(&self, actor: usize, applied: usize, buckets: usize) -> Vec<u32> {
+        let changes = self.history.get(actor).map_or(&[][..], |h| &h[..]);
+        let applied = applied.min(self.len());
+        (0..buckets)
+            .map(|b| {
+                let lo = b * applied / buckets;
+                let hi = ((b + 1) * applied / buckets).max(lo + 1).min(applied.max(1));
+                let p = changes.partition_point(|c| (c.0 as usize) < lo);
+                let at_start = if p > 0 { changes[p - 1].1 } else { 0 };
+                changes[p..].iter().take_while(|c| (c.0 as usize) < hi).fold(at_start, |m, c| m.max(c.1))
+            })
+            .collect()
     }
 
     /// How event `i` changed its mailbox's depth ([`mailbox_actor`]).
@@ -1159,6 +1189,29 @@ mod tests {
         assert_eq!(tl.delivery_to(worker, 66, false), Some(56));
         assert_eq!(tl.delivery_to(worker, 56, false), None);
         assert_eq!(tl.delivery_to(worker, 111, true), None);
+    }
+
+    #[test]
+    fn depth_series_follow_the_model() {
+        let trace = fixture::sample_trace();
+        let tl = Timeline::new(trace.clone());
+        let collector = tl.actors().iter().position(|a| a.name == "collector").unwrap();
+        for applied in [0, 1, 30, 70, tl.len()] {
+            // One bucket per event: the deeper of before and after it.
+            let depth = |applied: usize| tl.model_at(applied).actors.get(collector).map_or(0, |s| s.depth);
+            let series = tl.depth_series(collector, applied, applied.max(1));
+            for (i, d) in series.iter().enumerate().take(applied) {
+                assert_eq!(*d, depth(i).max(depth(i + 1)), "event {i}");
+            }
+            // Fewer buckets: each the deepest of its stretch.
+            let coarse = tl.depth_series(collector, applied, 7);
+            assert_eq!(coarse.len(), 7);
+            let max = (0..applied).map(|i| tl.model_at(i + 1).actors.get(collector).map_or(0, |s| s.depth)).max();
+            assert_eq!(coarse.iter().copied().max().filter(|_| applied > 0), max);
+        }
+        // The high-water mark at the end is the series' peak.
+        let end = tl.model_at(tl.len());
+        assert_eq!(tl.depth_series(collector, tl.len(), 20).into_iter().max(), Some(end.actors[collector].high_water));
     }
 
     #[test]

@@ -209,3 +209,15 @@ fn a_warning_in_the_detail_pane() {
     assert_eq!(app.pane(), Pane::Warnings);
     insta::assert_snapshot!(screen(&app, 100, 30));
 }
+
+#[test]
+fn wide_mailboxes_with_gauges_and_trends_160x40() {
+    let t = fixture::sample_trace();
+    let mut app = App::new(t.clone());
+    app.handle(Command::GoToStep(20));
+    app.handle(Command::NextPane);
+    app.handle(Command::NextPane);
+    let s = screen(&app, 160, 40);
+    assert!(s.contains("mailboxes · by depth") && s.contains("trend") && s.contains("full"), "{s}");
+    insta::assert_snapshot!(s);
+}

@@ -11,6 +11,9 @@ use super::Theme;
 use crate::tui::app::{App, Pane};
 use crate::tui::describe;
 
+/// Columns of the depth-over-time sparkline of an actor.
+const DEPTH_SPARK: usize = 24;
+
 /// What the detail pane shows: a title and (label, value) rows. The
 /// selected actor while the tree or the mailboxes have the focus, the
 /// selected warning while the warnings have it, else the selected event.
@@ -86,6 +89,12 @@ fn actor(app: &App, id: ActorId) -> (String, Vec<(String, String)>) {
         rows.push(("children".into(), children.to_string()));
     }
     rows.push(("delivered".into(), st.delivered.to_string()));
+    if let Some(i) = actors.index_of(id) {
+        let applied = app.model().applied;
+        let series = tl.depth_series(i, applied, DEPTH_SPARK);
+        let peak = series.iter().copied().max().unwrap_or(0);
+        rows.push(("depth".into(), format!("{} peak {peak}", super::mailboxes::sparkline(&series))));
+    }
     if let Some(e) = st.ended {
         rows.push(("ended".into(), format!("{e:?}").to_lowercase()));
     }

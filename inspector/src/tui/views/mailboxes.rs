@@ -1,6 +1,7 @@
-//! The mailboxes at the cursor, deepest first: depth, capacity and policy
-//! (`8/old` is 8 with drop-oldest; shown when the pane is wide enough),
-//! high-water mark, drops.
+//! The mailboxes at the cursor, in the order `s` picks (deepest first at
+//! the start): depth, then as the pane's width allows capacity and policy
+//! (`8/old` is 8 with drop-oldest), a gauge of how full the mailbox is,
+//! high-water mark, drops, and a sparkline of its depth over the run so far.
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -10,27 +11,86 @@ use ratatui::Frame;
 use super::{fit, window, Theme};
 use crate::tui::app::App;
 
-/// Draws the table.
-pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) {
-    let rows = app.mailbox_rows();
-    let actors = app.timeline().actors();
-    let model = app.model();
-    let block = theme.block(" mailboxes ", focused);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let width = inner.width as usize;
-    // The capacity/policy column only when there is room for it and 8
-    // characters of name.
-    let show_cap = width >= 36;
-    let name_width = width.saturating_sub(if show_cap { 29 } else { 19 }).max(4);
-    let row = |name: &str, depth: &str, cap: &str, high: &str, drops: &str| {
-        if show_cap {
-            format!("{:<name_width$} {depth:>5} {cap:>9} {high:>5} {drops:>5}", fit(name, name_width))
-        } else {
-            format!("{:<name_width$} {depth:>5} {high:>5} {drops:>5}", fit(name, name_width))
+/// Width of the gauge column.
+const GAUGE: usize = 6;
+/// Width of the sparkline column.
+const TREND: usize = 10;
+
+/// A bar `width` columns wide, filled `value` over `max` (eighths of a
+/// column), padded with `·`.
+///
+/// ```
+/// # use rehearsal_inspector::tui::views::mailboxes::gauge;
+/// assert_eq!(gauge(0, 8, 4), "····");
+/// assert_eq!(gauge(4, 8, 4), "██··");
+/// assert_eq!(gauge(8, 8, 4), "████");
+/// assert_eq!(gauge(1, 8, 4), "▌···");
+/// ```
+pub fn gauge(value: u32, max: u32, width: usize) -> String {
+    const PARTS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+    let eighths = if max == 0 { 0 } else { (u64::from(value.min(max)) * width as u64 * 8 / u64::from(max)) as usize };
+    let mut out: String = "█".repeat(eighths / 8);
+    if eighths % 8 != 0 {
+        out.push(PARTS[eighths % 8]);
+    }
+    while out.chars().count() < width {
+        out.push('·');
+    }
+    out
+}
+
+/// A sparkline of `values`, scaled to the largest (`▁` is zero).
+///
+/// ```
+/// # use rehearsal_inspector::tui::views::mailboxes::sparkline;
+/// assert_eq!(sparkline(&[0, 1, 2, 4, 8]), "▁▂▃▅█");
+/// assert_eq!(sparkline(&[0, 0]), "▁▁");
+/// ```
+pub fn sparkline(values: &[u32]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = values.iter().copied().max().unwrap_or(0);
+    values
+        .iter()
+        .map(|&v| if v == 0 || max == 0 { BARS[0] } else { BARS[1 + (u64::from(v) * 6 / u64::from(max)) as usize] })
+        .collect()
+}
+
+/// Which columns fit in `width`.
+struct Columns {
+    cap: bool,
+    gauge: bool,
+    trend: bool,
+    name: usize,
+}
+
+impl Columns {
+    fn new(width: usize) -> Self {
+        let cap = width >= 36;
+        let gauge = width >= 44;
+        let trend = width >= 58;
+        let fixed =
+            18 + if cap { 10 } else { 0 } + if gauge { GAUGE + 1 } else { 0 } + if trend { TREND + 1 } else { 0 };
+        Columns { cap, gauge, trend, name: width.saturating_sub(fixed + 1).max(4) }
+    }
+
+    fn row(&self, name: &str, depth: &str, cap: &str, gauge: &str, high: &str, drops: &str, trend: &str) -> String {
+        let mut s = format!("{:<w$} {depth:>5}", fit(name, self.name), w = self.name);
+        if self.cap {
+            s.push_str(&format!(" {cap:>9}"));
         }
-    };
-    let cap = |m: Option<(u32, rehearsal::Overflow)>| match m {
+        if self.gauge {
+            s.push_str(&format!(" {gauge:<GAUGE$}"));
+        }
+        s.push_str(&format!(" {high:>5} {drops:>5}"));
+        if self.trend {
+            s.push_str(&format!(" {trend:<TREND$}"));
+        }
+        s
+    }
+}
+
+fn cap_text(m: Option<(u32, rehearsal::Overflow)>) -> String {
+    match m {
         None => "-".to_string(),
         Some((n, policy)) => {
             let p = match policy {
@@ -42,8 +102,23 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
             };
             format!("{n}/{p}")
         }
-    };
-    let mut lines = vec![Line::from(Span::styled(row("actor", "depth", "cap", "high", "drops"), theme.label()))];
+    }
+}
+
+/// Draws the table.
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) {
+    let rows = app.mailbox_rows();
+    let tl = app.timeline();
+    let actors = tl.actors();
+    let model = app.model();
+    let (sort, reversed) = app.mailbox_sort();
+    let title = format!(" mailboxes · by {}{} ", sort.label(), if reversed { " ↑" } else { "" });
+    let block = theme.block(title, focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let cols = Columns::new(inner.width as usize);
+    let header = cols.row("actor", "depth", "cap", "full", "high", "drops", "trend");
+    let mut lines = vec![Line::from(Span::styled(header, theme.label()))];
     if rows.is_empty() {
         lines.push(Line::from(Span::styled("no messages yet", theme.dim())));
     }
@@ -51,14 +126,23 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
     let selected =
         app.selected_actor().and_then(|a| actors.index_of(a)).and_then(|i| rows.iter().position(|&r| r == i));
     let start = window(selected.unwrap_or(0), rows.len(), height);
+    // An unbounded mailbox's gauge is relative to the deepest one now.
+    let deepest = rows.iter().filter_map(|&i| model.actors.get(i)).map(|s| s.depth).max().unwrap_or(0);
     for (pos, &i) in rows.iter().enumerate().skip(start).take(height) {
         let (Some(info), Some(st)) = (actors.get(i), model.actors.get(i)) else { continue };
-        let text = row(
+        let full = match info.mailbox {
+            Some((cap, _)) => gauge(st.depth, cap, GAUGE),
+            None => gauge(st.depth, deepest, GAUGE),
+        };
+        let trend = if cols.trend { sparkline(&tl.depth_series(i, model.applied, TREND)) } else { String::new() };
+        let text = cols.row(
             &info.name,
             &st.depth.to_string(),
-            &cap(info.mailbox),
+            &cap_text(info.mailbox),
+            &full,
             &st.high_water.to_string(),
             &st.drops.to_string(),
+            &trend,
         );
         let mut line = Line::from(Span::styled(text, theme.state(st.state)));
         if st.depth == 0 {
