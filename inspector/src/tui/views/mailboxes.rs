@@ -73,7 +73,8 @@ impl Columns {
         Columns { cap, gauge, trend, name: width.saturating_sub(fixed + 1).max(4) }
     }
 
-    fn row(&self, name: &str, depth: &str, cap: &str, gauge: &str, high: &str, drops: &str, trend: &str) -> String {
+    /// A row from its cells: name, depth, capacity, gauge, high, drops, trend.
+    fn row(&self, [name, depth, cap, gauge, high, drops, trend]: [&str; 7]) -> String {
         let mut s = format!("{:<w$} {depth:>5}", fit(name, self.name), w = self.name);
         if self.cap {
             s.push_str(&format!(" {cap:>9}"));
@@ -117,7 +118,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let cols = Columns::new(inner.width as usize);
-    let header = cols.row("actor", "depth", "cap", "full", "high", "drops", "trend");
+    let header = cols.row(["actor", "depth", "cap", "full", "high", "drops", "trend"]);
     let mut lines = vec![Line::from(Span::styled(header, theme.label()))];
     if rows.is_empty() {
         lines.push(Line::from(Span::styled("no messages yet", theme.dim())));
@@ -135,7 +136,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
             None => gauge(st.depth, deepest, GAUGE),
         };
         let trend = if cols.trend { sparkline(&tl.depth_series(i, model.applied, TREND)) } else { String::new() };
-        let text = cols.row(
+        let text = cols.row([
             &info.name,
             &st.depth.to_string(),
             &cap_text(info.mailbox),
@@ -143,7 +144,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
             &st.high_water.to_string(),
             &st.drops.to_string(),
             &trend,
-        );
+        ]);
         let mut line = Line::from(Span::styled(text, theme.state(st.state)));
         if st.depth == 0 {
             line = line.style(theme.dim());
