@@ -8,7 +8,7 @@ use rehearsal::trace::{Trace, TraceFooter};
 use rehearsal::ActorId;
 
 use super::breakpoints::Breakpoint;
-use super::commands::{lookup, Command, Key, Mode};
+use super::commands::{lookup, Command, Key, Mode, Target};
 use super::describe;
 use super::live::{Ending, LiveRun};
 use super::model::{Model, Timeline};
@@ -519,6 +519,7 @@ impl App {
             Command::GoToStep(step) => self.go_to_step(step),
             Command::Search(text) => self.search(&text),
             Command::Tick => self.tick(),
+            Command::Click(target) => self.click(target),
         }
     }
 
@@ -588,6 +589,32 @@ impl App {
             Some(Prompt::Search(s)) => self.search(&s),
             Some(Prompt::Break(s)) => self.add_breakpoint(&s),
             None => {}
+        }
+    }
+
+    fn click(&mut self, target: Target) {
+        if self.help || self.prompt.is_some() {
+            return;
+        }
+        match target {
+            Target::Pane(p) => self.focus(p),
+            Target::Actor(p, id) => {
+                self.pane = p;
+                self.selected_actor = Some(id);
+            }
+            Target::Event(i) if i < self.timeline.len() => {
+                self.pane = Pane::Log;
+                if self.selected_event == i && self.cursor != i {
+                    self.move_to(i);
+                } else {
+                    self.selected_event = i;
+                }
+            }
+            Target::Warning(i) => {
+                self.pane = Pane::Warnings;
+                self.selected_warning = i.min(self.model.warnings.len().saturating_sub(1));
+            }
+            Target::Event(_) => {}
         }
     }
 

@@ -117,6 +117,22 @@ pub enum Command {
     Search(String),
     /// A clock tick: playing advances the cursor.
     Tick,
+    /// A mouse click on something (what [`views::click`](super::views::click) finds).
+    Click(Target),
+}
+
+/// What a mouse click lands on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A pane, away from its rows: focus it.
+    Pane(super::app::Pane),
+    /// An actor's row in the tree or the mailboxes: focus the pane, select it.
+    Actor(super::app::Pane, rehearsal::ActorId),
+    /// An event of the log: select it; clicking the selected event again
+    /// moves the cursor there.
+    Event(usize),
+    /// A warning: select it.
+    Warning(usize),
 }
 
 /// Which keys are live: the normal ones, or a prompt's.

@@ -9,7 +9,8 @@ use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{
-    self, DisableMouseCapture, EnableMouseCapture, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind,
+    self, DisableMouseCapture, EnableMouseCapture, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton,
+    MouseEventKind,
 };
 use crossterm::execute;
 use crossterm::terminal::{disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen};
@@ -140,6 +141,15 @@ pub fn run(app: &mut App, theme: Theme) -> io::Result<()> {
             }
             if let Some(key) = key_of(&ev) {
                 app.handle_key(key);
+            }
+            if let Event::Mouse(m) = ev {
+                if m.kind == MouseEventKind::Down(MouseButton::Left) {
+                    let size = terminal.size()?;
+                    let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+                    if let Some(cmd) = views::click(app, area, m.column, m.row) {
+                        app.handle(cmd);
+                    }
+                }
             }
         }
         if Instant::now() >= next_tick {

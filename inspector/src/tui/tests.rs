@@ -221,3 +221,62 @@ fn wide_mailboxes_with_gauges_and_trends_160x40() {
     assert!(s.contains("mailboxes · by depth") && s.contains("trend") && s.contains("full"), "{s}");
     insta::assert_snapshot!(s);
 }
+
+/// The (column, row) where `text` first shows on the screen, within columns `cols`.
+fn find(screen: &str, text: &str, cols: std::ops::Range<usize>) -> (u16, u16) {
+    for (y, line) in screen.lines().enumerate() {
+        let chars: Vec<char> = line.chars().collect();
+        let hay: String = chars.iter().skip(cols.start).take(cols.len()).collect();
+        if let Some(byte) = hay.find(text) {
+            let x = cols.start + hay[..byte].chars().count();
+            return (x as u16, y as u16);
+        }
+    }
+    panic!("{text} is not on the screen:\n{screen}");
+}
+
+#[test]
+fn clicks_select_what_is_under_the_pointer() {
+    use super::commands::Target;
+    use super::views::click;
+    use ratatui::layout::Rect;
+    let t = fixture::sample_trace();
+    let mut app = App::new(t.clone());
+    app.handle(Command::GoToStep(20));
+    let area = Rect::new(0, 0, 120, 40);
+    let mut click_on = |app: &mut App, text: &str, cols: std::ops::Range<usize>| {
+        let s = screen(app, 120, 40);
+        let (x, y) = find(&s, text, cols);
+        let cmd = click(app, area, x, y).unwrap_or_else(|| panic!("nothing under {text}"));
+        app.handle(cmd.clone());
+        cmd
+    };
+    let name = |app: &App| app.selected_actor().map(|a| app.timeline().actors().name(a));
+    // The tree (the left 40%): worker-2.
+    click_on(&mut app, "worker-2 Worker", 0..48);
+    assert_eq!((app.pane(), name(&app).as_deref()), (Pane::Tree, Some("worker-2")));
+    // The mailboxes: collector's row (below the tree).
+    let s = screen(&app, 120, 40);
+    let (_, header) = find(&s, "actor      depth", 0..48);
+    let (x, y) = find(&s.lines().skip(header as usize + 1).collect::<Vec<_>>().join("\n"), "collector", 0..48);
+    app.handle(click(&app, area, x, y + header + 1).unwrap());
+    assert_eq!((app.pane(), name(&app).as_deref()), (Pane::Mailboxes, Some("collector")));
+    // The header row selects nothing but focuses the pane.
+    app.handle(Command::NextPane);
+    let cmd = click(&app, area, 5, header).unwrap();
+    assert_eq!(cmd, Command::Click(Target::Pane(Pane::Mailboxes)));
+    // The log: one click selects an event, a second moves the cursor there.
+    let cursor = app.cursor();
+    click_on(&mut app, " 95 s22", 48..120);
+    assert_eq!((app.pane(), app.selected_event(), app.cursor()), (Pane::Log, 95, cursor));
+    click_on(&mut app, " 95 s22", 48..120);
+    assert_eq!(app.cursor(), 95);
+    // The warnings: the second one.
+    click_on(&mut app, "dead letters failed", 0..48);
+    assert_eq!(app.pane(), Pane::Warnings);
+    let (key, _) = app.model().warnings.iter().nth(app.selected_warning()).unwrap();
+    assert_eq!(key.kind.label(), "dead letters failed");
+    // Off the panes: nothing; the status bar: nothing.
+    assert_eq!(click(&app, area, 3, 0), None);
+    assert_eq!(click(&app, Rect::new(0, 0, 20, 5), 3, 3), None, "too small to draw");
+}

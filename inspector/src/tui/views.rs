@@ -21,6 +21,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph};
 use ratatui::Frame;
 
 use super::app::{App, Pane};
+use super::commands::{Command, Target};
 use super::model::{ActorState, WarningKind};
 
 /// The smallest terminal the inspector draws in.
@@ -199,6 +200,49 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     if app.help_visible() {
         help::render(frame, area, app, theme);
     }
+}
+
+/// What a left click at column `col`, row `row` of a screen of size `area`
+/// lands on, as the command that selects it: the same rows the panes draw
+/// (each pane keeps its selection in view the same way), so a click picks
+/// what is under the pointer. `None` off the panes.
+pub fn click(app: &App, area: Rect, col: u16, row: u16) -> Option<Command> {
+    let a = layout(area)?;
+    let inside = |r: Rect| col >= r.x && col < r.x + r.width && row >= r.y && row < r.y + r.height;
+    let inner = |r: Rect| Rect::new(r.x + 1, r.y + 1, r.width.saturating_sub(2), r.height.saturating_sub(2));
+    let pane_of =
+        [(a.tree, Pane::Tree), (a.mailboxes, Pane::Mailboxes), (a.warnings, Pane::Warnings), (a.log, Pane::Log)];
+    let (rect, pane) = pane_of.into_iter().find(|(r, _)| inside(*r))?;
+    let body = inner(rect);
+    let focus = Some(Command::Click(Target::Pane(pane)));
+    if !inside(body) {
+        return focus;
+    }
+    let off = (row - body.y) as usize;
+    let height = body.height as usize;
+    let actors = app.timeline().actors();
+    let pick_actor = |rows: &[usize], off: usize, height: usize| {
+        let selected =
+            app.selected_actor().and_then(|x| actors.index_of(x)).and_then(|i| rows.iter().position(|&r| r == i));
+        let start = window(selected.unwrap_or(0), rows.len(), height);
+        rows.get(start + off).and_then(|&i| actors.get(i)).map(|info| Command::Click(Target::Actor(pane, info.id)))
+    };
+    let hit = match pane {
+        Pane::Tree => pick_actor(&app.tree_rows(), off, height),
+        Pane::Mailboxes if off == 0 => None,
+        Pane::Mailboxes => pick_actor(&app.mailbox_rows(), off - 1, height.saturating_sub(1)),
+        Pane::Warnings => {
+            let n = app.model().warnings.len();
+            let i = window(app.selected_warning(), n, height) + off;
+            (i < n).then_some(Command::Click(Target::Warning(i)))
+        }
+        Pane::Log => {
+            let n = app.timeline().len();
+            let i = window(app.selected_event(), n, height) + off;
+            (i < n).then_some(Command::Click(Target::Event(i)))
+        }
+    };
+    hit.or(focus)
 }
 
 /// The first row to show so that row `selected` of `len` is visible in
