@@ -244,7 +244,7 @@ fn clicks_select_what_is_under_the_pointer() {
     let mut app = App::new(t.clone());
     app.handle(Command::GoToStep(20));
     let area = Rect::new(0, 0, 120, 40);
-    let mut click_on = |app: &mut App, text: &str, cols: std::ops::Range<usize>| {
+    let click_on = |app: &mut App, text: &str, cols: std::ops::Range<usize>| {
         let s = screen(app, 120, 40);
         let (x, y) = find(&s, text, cols);
         let cmd = click(app, area, x, y).unwrap_or_else(|| panic!("nothing under {text}"));
