@@ -117,6 +117,7 @@ pub struct App {
     reverse: bool,
     sort: MailboxSort,
     sort_reversed: bool,
+    collapsed: BTreeSet<u64>,
     help: bool,
     help_scroll: usize,
     quit: bool,
@@ -146,6 +147,7 @@ impl App {
             reverse: false,
             sort: MailboxSort::Depth,
             sort_reversed: false,
+            collapsed: BTreeSet::new(),
             help: false,
             help_scroll: 0,
             quit: false,
@@ -332,7 +334,42 @@ impl App {
     /// The actors in the tree at the cursor (spawned by then), in tree order.
     pub fn tree_rows(&self) -> Vec<usize> {
         let spawned = self.model.actors.len();
-        self.timeline.actors().tree_order().iter().copied().filter(|&i| i < spawned).collect()
+        let actors = self.timeline.actors();
+        let mut rows = Vec::new();
+        // Below a collapsed actor (at this level), skip its descendants.
+        let mut hiding: Option<usize> = None;
+        for &i in actors.tree_order().iter().filter(|&&i| i < spawned) {
+            let Some(info) = actors.get(i) else { continue };
+            match hiding {
+                Some(level) if info.level > level => continue,
+                _ => hiding = None,
+            }
+            if self.collapsed.contains(&info.id.0) {
+                hiding = Some(info.level);
+            }
+            rows.push(i);
+        }
+        rows
+    }
+
+    /// Returns true if `id`'s subtree is folded away in the tree.
+    pub fn is_collapsed(&self, id: ActorId) -> bool {
+        self.collapsed.contains(&id.0)
+    }
+
+    /// How many of `id`'s descendants are spawned at the cursor.
+    pub fn descendants(&self, id: ActorId) -> usize {
+        let actors = self.timeline.actors();
+        let spawned = self.model.actors.len();
+        let order = actors.tree_order();
+        let Some(i) = actors.index_of(id) else { return 0 };
+        let Some(pos) = order.iter().position(|&x| x == i) else { return 0 };
+        let level = actors.get(i).map_or(0, |a| a.level);
+        order[pos + 1..]
+            .iter()
+            .take_while(|&&x| actors.get(x).is_some_and(|a| a.level > level))
+            .filter(|&&x| x < spawned)
+            .count()
     }
 
     /// The mailboxes at the cursor that have held anything, as spawn
@@ -459,6 +496,7 @@ impl App {
                     self.say("at the first event");
                 }
             }
+            Command::Activate => self.activate(),
             Command::SortMailboxes => {
                 let i = MailboxSort::ALL.iter().position(|x| *x == self.sort).unwrap_or(0);
                 self.sort = MailboxSort::ALL[(i + 1) % MailboxSort::ALL.len()];
@@ -589,6 +627,34 @@ impl App {
             Some(Prompt::Search(s)) => self.search(&s),
             Some(Prompt::Break(s)) => self.add_breakpoint(&s),
             None => {}
+        }
+    }
+
+    /// Enter: fold or unfold the selected actor's subtree in the tree; move
+    /// the cursor to the selected event in the log, or to the selected
+    /// warning's first event.
+    fn activate(&mut self) {
+        match self.pane {
+            Pane::Tree => {
+                let Some(id) = self.selected_actor else { return };
+                let name = self.timeline.actors().name(id);
+                if self.collapsed.remove(&id.0) {
+                    self.say(format!("{name} unfolded"));
+                } else if self.descendants(id) == 0 {
+                    self.say(format!("{name} has no children to fold"));
+                } else {
+                    self.collapsed.insert(id.0);
+                    self.say(format!("{name} folded: Enter unfolds"));
+                }
+            }
+            Pane::Log => self.move_to(self.selected_event),
+            Pane::Warnings => {
+                if let Some((_, w)) = self.model.warnings.iter().nth(self.selected_warning) {
+                    let first = w.first;
+                    self.move_to(first);
+                }
+            }
+            Pane::Mailboxes => {}
         }
     }
 
@@ -1378,6 +1444,50 @@ mod tests {
     }
 
     #[test]
+    fn enter_folds_the_tree_and_goes_to_the_selection() {
+        let t = fixture::sample_trace();
+        let mut app = App::new(t.clone());
+        app.handle(Command::Last);
+        let names = |app: &App| -> Vec<String> {
+            app.tree_rows().iter().map(|&i| app.timeline().actors().get(i).unwrap().name.clone()).collect()
+        };
+        assert_eq!(names(&app).len(), 8);
+        app.handle(Command::NextPane);
+        for _ in 0..3 {
+            app.handle(Command::Down);
+        }
+        assert_eq!(app.selected_actor(), Some(id(&app, "sup")));
+        assert_eq!(app.descendants(id(&app, "sup")), 2);
+        app.handle_key(Key::Enter);
+        assert!(app.is_collapsed(id(&app, "sup")));
+        assert_eq!(names(&app), ["sink", "collector", "producer", "sup", "client", "temp"]);
+        let s = crate::tui::buffer_text(&crate::tui::render(&app, 120, 40, false));
+        assert!(s.contains("▸ sup") || s.contains("sup Supervisor one_for_one +2"), "{s}");
+        // Down skips the folded children.
+        app.handle(Command::Down);
+        assert_eq!(app.selected_actor(), Some(id(&app, "client")));
+        app.handle(Command::Up);
+        app.handle_key(Key::Enter);
+        assert_eq!(names(&app).len(), 8);
+        // A leaf has nothing to fold.
+        app.handle(Command::Down);
+        app.handle(Command::Activate);
+        assert_eq!(app.message(), Some("worker-1 has no children to fold"));
+        // In the log, Enter moves the cursor to the selected event.
+        app.handle(Command::PrevPane);
+        app.handle(Command::ScrollUp);
+        let sel = app.selected_event();
+        app.handle_key(Key::Enter);
+        assert_eq!(app.cursor(), sel);
+        // In the warnings, to the selected warning's first event.
+        app.handle(Command::Last);
+        app.handle(Command::PrevPane);
+        app.handle_key(Key::Enter);
+        let first = app.model().warnings.values().next().unwrap().first;
+        assert_eq!(app.cursor(), first);
+    }
+
+    #[test]
     fn the_wheel_scrolls_the_log() {
         let t = fixture::sample_trace();
         let mut app = App::new(t.clone());
@@ -1450,7 +1560,7 @@ mod tests {
         let t = fixture::sample_trace();
         let mut app = App::new(t.clone());
         assert!(!app.handle_key(Key::Char('z')));
-        assert!(!app.handle_key(Key::Enter));
+        assert!(!app.handle_key(Key::Char('Z')));
     }
 
     #[test]

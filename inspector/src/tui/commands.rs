@@ -95,6 +95,9 @@ pub enum Command {
     PlayBackward,
     /// Jump to the next breakpoint hit.
     NextHit,
+    /// Enter: fold or unfold the selected actor's subtree (tree), move the
+    /// cursor to the selected event (log) or warning's first event.
+    Activate,
     /// Sort the mailboxes by the next column.
     SortMailboxes,
     /// Reverse the mailboxes' order.
@@ -203,6 +206,13 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(Command::Cause, &[Key::Char('c')], "c", "cause", "jump to the cause of the selected event"),
     b(Command::NextPane, &[Key::Tab], "Tab", "pane", "next pane"),
+    b(
+        Command::Activate,
+        &[Key::Enter],
+        "Enter",
+        "",
+        "tree: fold/unfold the subtree; log, warnings: put the cursor there",
+    ),
     b(Command::PrevPane, &[Key::BackTab], "S-Tab", "", "previous pane"),
     b(Command::Up, &[Key::Up, Key::Char('k')], "↑/k", "", "move the selection up"),
     b(Command::Down, &[Key::Down, Key::Char('j')], "↓/j", "", "move the selection down"),

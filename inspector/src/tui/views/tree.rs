@@ -1,5 +1,6 @@
 //! The supervision tree at the cursor: each actor under its parent, its
-//! state as a symbol and a colour, its restarts.
+//! state as a symbol and a colour, its restarts; a folded subtree shows
+//! as `+N` (its hidden descendants) after its root.
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -26,7 +27,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
     for (pos, &i) in rows.iter().enumerate().skip(start).take(height) {
         let (Some(info), Some(st)) = (actors.get(i), model.actors.get(i)) else { continue };
         let indent = "  ".repeat(info.level.min(width / 4));
-        let restarts = if st.restarts > 0 { format!(" ↻{}", st.restarts) } else { String::new() };
+        let mut restarts = if st.restarts > 0 { format!(" ↻{}", st.restarts) } else { String::new() };
+        if app.is_collapsed(info.id) {
+            restarts.push_str(&format!(" +{}", app.descendants(info.id)));
+        }
         let room = width.saturating_sub(indent.len() + 2 + restarts.chars().count());
         let name = fit(&info.name, room);
         let type_room = room.saturating_sub(name.chars().count());
