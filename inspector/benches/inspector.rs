@@ -97,6 +97,16 @@ fn inspector(c: &mut Criterion) {
             black_box(render(&app, 120, 40, true))
         })
     });
+    g.bench_function("redraw_mailboxes_with_sparklines_200x60", |b| {
+        // The mailboxes focused and wide: every row draws its depth over the run.
+        app.handle_key(Key::Char('G'));
+        app.handle_key(Key::Tab);
+        app.handle_key(Key::Tab);
+        b.iter(|| {
+            app.handle_key(Key::Left);
+            black_box(render(&app, 200, 60, true))
+        })
+    });
     g.finish();
 }
 
