@@ -198,6 +198,31 @@ fn the_hint_bar_and_the_help_come_from_the_registry() {
 }
 
 #[test]
+fn the_causal_chain_is_marked_without_colour() {
+    // The send at 14, the delivery at 13 that sent it, the send from
+    // outside at 9: the marker column shows `┃`.
+    let t = fixture::sample_trace();
+    let mut app = App::new(t.clone());
+    app.handle(Command::GoToStep(0));
+    app.handle(Command::StepForward);
+    app.handle(Command::StepForward);
+    assert_eq!(app.selected_event(), 14);
+    assert_eq!(app.causal_chain(), [14, 13, 9]);
+    let s = screen(&app, 120, 40);
+    for i in [9, 13, 14] {
+        assert!(s.lines().any(|l| l.contains(&format!("┃ {i:>3} "))), "{i} not marked:\n{s}");
+    }
+    // In colour, the chain is bold and cyan, the cursor's row stays yellow.
+    let colored = crate::tui::render(&app, 120, 40, true);
+    let bold_cyan = colored
+        .content
+        .iter()
+        .filter(|c| c.fg == Color::Cyan && c.modifier.contains(ratatui::style::Modifier::BOLD))
+        .count();
+    assert!(bold_cyan > 10, "{bold_cyan}");
+}
+
+#[test]
 fn a_warning_in_the_detail_pane() {
     let t = fixture::sample_trace();
     let mut app = App::new(t.clone());

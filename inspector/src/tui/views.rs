@@ -14,6 +14,9 @@ pub mod status;
 pub mod tree;
 pub mod warnings;
 
+use std::collections::HashSet;
+use std::ops::Range;
+
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
@@ -95,6 +98,12 @@ impl Theme {
     /// The cursor's marker and line.
     pub fn cursor(&self) -> Style {
         self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+    }
+
+    /// The selected event's causal chain, and what it caused: bold (and
+    /// cyan with colour), beside its `┃`/`↳` marker.
+    pub fn chain(&self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
     }
 
     /// A breakpoint marker.
@@ -208,6 +217,47 @@ pub fn window(selected: usize, len: usize, height: usize) -> usize {
         return 0;
     }
     selected.saturating_sub(height / 2).min(len - height)
+}
+
+/// How many decimal digits `n` has.
+pub fn digits(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+/// The selected event's causal chain (it, its cause, that one's cause, ...)
+/// and the events in a window that it directly caused, for the log's and
+/// the flow's marker column.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Chain {
+    causes: HashSet<usize>,
+    effects: HashSet<usize>,
+}
+
+impl Chain {
+    /// The chain of `app`'s selected event, and its effects within `window`.
+    pub fn of(app: &App, window: Range<usize>) -> Self {
+        Chain {
+            causes: app.causal_chain().into_iter().collect(),
+            effects: app.effects_in(window).into_iter().collect(),
+        }
+    }
+
+    /// Returns true if event `i` is in the chain or one of its effects.
+    pub fn contains(&self, i: usize) -> bool {
+        self.causes.contains(&i) || self.effects.contains(&i)
+    }
+
+    /// The marker of event `i`: `┃` in the chain (the selected event
+    /// included), `↳` for an effect, else a space.
+    pub fn marker(&self, i: usize) -> &'static str {
+        if self.causes.contains(&i) {
+            "┃"
+        } else if self.effects.contains(&i) {
+            "↳"
+        } else {
+            " "
+        }
+    }
 }
 
 /// `s` cut to `width` columns (by characters; the inspector's own symbols
