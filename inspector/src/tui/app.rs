@@ -73,6 +73,7 @@ pub struct App {
     break_on_match: bool,
     help: bool,
     help_scroll: usize,
+    flow: bool,
     quit: bool,
     message: Option<String>,
     last_fold: usize,
@@ -99,6 +100,7 @@ impl App {
             break_on_match: false,
             help: false,
             help_scroll: 0,
+            flow: false,
             quit: false,
             message: None,
             last_fold: 0,
@@ -203,6 +205,12 @@ impl App {
     /// How far the help popup is scrolled.
     pub fn help_scroll(&self) -> usize {
         self.help_scroll
+    }
+
+    /// Returns true while the log's pane shows the message flow (a sequence
+    /// diagram) instead of the log.
+    pub fn flow_visible(&self) -> bool {
+        self.flow
     }
 
     /// The causal chain of the selected event: the event itself, its cause,
@@ -410,6 +418,7 @@ impl App {
                     (None, true) => self.say("playing stops at matches (search with / first)"),
                 }
             }
+            Command::ToggleFlow => self.flow = !self.flow,
             Command::Help => {
                 self.help = !self.help;
                 self.help_scroll = 0;
@@ -1013,6 +1022,12 @@ mod tests {
         app.handle(Command::StepForward);
         assert_eq!(app.selected_event(), 14);
         assert_eq!(app.effects_in(0..app.timeline().len()), [56]);
+        // The toggle leaves the selection alone.
+        app.handle(Command::ToggleFlow);
+        assert!(app.flow_visible());
+        assert_eq!(app.causal_chain(), [14, 13, 9]);
+        app.handle(Command::ToggleFlow);
+        assert!(!app.flow_visible());
     }
 
     #[test]
@@ -1076,6 +1091,7 @@ mod tests {
             Command::PlayPause,
             Command::Tick,
             Command::ToggleBreakpoint,
+            Command::ToggleFlow,
             Command::GoToStep(3),
             Command::Search("kind=send".into()),
             Command::NextPane,

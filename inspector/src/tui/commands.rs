@@ -87,6 +87,9 @@ pub enum Command {
     ToggleBreakpoint,
     /// Toggle stopping playback at events that match the search.
     BreakOnMatch,
+    /// Show the message flow (a sequence diagram) in the log's pane, or the
+    /// log again.
+    ToggleFlow,
     /// Show or hide the help.
     Help,
     /// Close the help, or cancel a prompt.
@@ -174,6 +177,7 @@ pub const BINDINGS: &[Binding] = &[
     b(Command::Cause, &[Key::Char('c')], "c", "cause", "jump to the cause of the selected event"),
     b(Command::NextPane, &[Key::Tab], "Tab", "pane", "next pane"),
     b(Command::PrevPane, &[Key::BackTab], "S-Tab", "", "previous pane"),
+    b(Command::ToggleFlow, &[Key::Char('v')], "v", "flow", "switch the log and the message flow (a lane per actor)"),
     b(Command::Up, &[Key::Up, Key::Char('k')], "↑/k", "", "move the selection up"),
     b(Command::Down, &[Key::Down, Key::Char('j')], "↓/j", "", "move the selection down"),
     b(Command::ScrollUp, &[Key::WheelUp, Key::PageUp], "wheel/PgUp", "", "scroll the log up"),
@@ -255,6 +259,7 @@ mod tests {
         assert_eq!(normal(Key::Down), Some(Command::Down));
         assert_eq!(normal(Key::Char('j')), Some(Command::Down));
         assert_eq!(normal(Key::Char('?')), Some(Command::Help));
+        assert_eq!(normal(Key::Char('v')), Some(Command::ToggleFlow));
         assert_eq!(normal(Key::WheelUp), Some(Command::ScrollUp));
         assert_eq!(normal(Key::WheelDown), Some(Command::ScrollDown));
         assert_eq!(normal(Key::Char('x')), None);

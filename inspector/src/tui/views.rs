@@ -6,6 +6,7 @@
 //! the selection by reverse video.
 
 pub mod detail;
+pub mod flow;
 pub mod help;
 pub mod hints;
 pub mod log;
@@ -202,7 +203,11 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     tree::render(frame, a.tree, app, theme, app.pane() == Pane::Tree);
     mailboxes::render(frame, a.mailboxes, app, theme, app.pane() == Pane::Mailboxes);
     warnings::render(frame, a.warnings, app, theme, app.pane() == Pane::Warnings);
-    log::render(frame, a.log, app, theme, app.pane() == Pane::Log);
+    if app.flow_visible() {
+        flow::render(frame, a.log, app, theme, app.pane() == Pane::Log);
+    } else {
+        log::render(frame, a.log, app, theme, app.pane() == Pane::Log);
+    }
     detail::render(frame, a.detail, app, theme);
     hints::render(frame, a.hints, app, theme);
     if app.help_visible() {

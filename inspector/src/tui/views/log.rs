@@ -12,7 +12,7 @@ use super::{digits, window, Chain, Theme};
 use crate::tui::app::App;
 use crate::tui::describe;
 
-/// The three marker columns before event `i`'s row: the
+/// The three marker columns before event `i`'s row (the flow's too): the
 /// cursor `▶`, the causal chain `┃`/`↳`, a breakpoint `◆` or a match `*`.
 pub fn gutter(app: &App, theme: &Theme, chain: &Chain, i: usize) -> Vec<Span<'static>> {
     let cursor = if i == app.cursor() { Span::styled("▶", theme.cursor()) } else { Span::raw(" ") };
