@@ -50,6 +50,10 @@ pub struct InspectArgs {
     /// The screen size for --snapshot-at, as WIDTHxHEIGHT.
     #[arg(long, value_name = "WxH", default_value = "120x40", value_parser = parse_size)]
     pub size: (u16, u16),
+    /// What the log's pane shows first (and what --snapshot-at prints): the
+    /// event log, or the message flow (`v` toggles them).
+    #[arg(long, value_enum, default_value_t = View::Log)]
+    pub view: View,
     /// Live: the seed every random choice comes from.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     pub seed: u64,
@@ -71,6 +75,15 @@ pub struct InspectArgs {
     /// Live: also write the run's trace to this file as it goes.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+}
+
+/// What the inspector shows in the log's pane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum View {
+    /// The event log around the cursor.
+    Log,
+    /// The message flow: a sequence diagram, one lane per actor.
+    Flow,
 }
 
 /// Arguments of `rehearsal shrink`.

@@ -10,7 +10,7 @@ use rehearsal::trace::{format_hash, TraceReader};
 use rehearsal::{Config, DeadLetterReason, RunOutcome, System, TraceLevel};
 use rehearsal_scenarios::{Params, Report, Scenario};
 
-use crate::cli::{Cli, Command, ExportArgs, InspectArgs, ReplayArgs, RunArgs, ShrinkArgs, SweepArgs};
+use crate::cli::{Cli, Command, ExportArgs, InspectArgs, ReplayArgs, RunArgs, ShrinkArgs, SweepArgs, View};
 use crate::{CliError, EXIT_FAILED, EXIT_OK};
 
 type Out<'a> = &'a mut dyn Write;
@@ -60,28 +60,35 @@ fn inspect_cmd(args: InspectArgs, out: Out<'_>) -> Result<u8, CliError> {
     let run = crate::tui::live::LiveRun::start(scenario, config, args.trace.as_deref()).map_err(CliError::bad_input)?;
     match args.snapshot_at {
         Some(step) => {
-            let mut app = crate::tui::App::live(run);
-            app.handle(crate::tui::Command::GoToStep(step));
-            let (w, h) = args.size;
-            let screen = crate::tui::buffer_text(&crate::tui::render(&app, w, h, false));
-            writeln!(out, "{screen}").map_err(io_err)?;
+            let app = crate::tui::App::live(run);
+            writeln!(out, "{}", screen_at(app, step, &args)).map_err(io_err)?;
         }
-        None => crate::tui::inspect_live(run).map_err(CliError::bad_input)?,
+        None => crate::tui::inspect_live(run, args.view == View::Flow).map_err(CliError::bad_input)?,
     }
     Ok(EXIT_OK)
+}
+
+/// The screen of `app` at the end of step `step`, in the size and view
+/// `args` ask for, as text.
+fn screen_at(mut app: crate::tui::App, step: u64, args: &InspectArgs) -> String {
+    app.handle(crate::tui::Command::GoToStep(step));
+    if args.view == View::Flow {
+        app.handle(crate::tui::Command::ToggleFlow);
+    }
+    let (w, h) = args.size;
+    crate::tui::buffer_text(&crate::tui::render(&app, w, h, false))
 }
 
 fn inspect_trace_cmd(path: &Path, args: &InspectArgs, out: Out<'_>) -> Result<u8, CliError> {
     match args.snapshot_at {
         Some(step) => {
             let trace = rehearsal::trace::read_trace(path).map_err(|e| CliError::bad_input(e.to_string()))?;
-            let (w, h) = args.size;
-            let screen = crate::tui::snapshot(trace, step, w, h, false);
-            writeln!(out, "{screen}").map_err(io_err)?;
+            let app = crate::tui::App::new(trace);
+            writeln!(out, "{}", screen_at(app, step, args)).map_err(io_err)?;
             Ok(EXIT_OK)
         }
         None => {
-            crate::tui::inspect_trace(path).map_err(CliError::bad_input)?;
+            crate::tui::inspect_trace(path, args.view == View::Flow).map_err(CliError::bad_input)?;
             Ok(EXIT_OK)
         }
     }

@@ -41,18 +41,26 @@ pub use views::Theme;
 
 /// Opens the trace at `path` and runs the inspector on the terminal until
 /// the user quits. Colour is off when the `NO_COLOR` environment variable is
-/// set (and not empty). Errors are one line: the trace's (naming the file
-/// and line) or the terminal's.
-pub fn inspect_trace(path: &Path) -> Result<(), String> {
+/// set (and not empty). With `flow`, the log's pane starts on the message
+/// flow. Errors are one line: the trace's (naming the file and line) or the
+/// terminal's.
+pub fn inspect_trace(path: &Path, flow: bool) -> Result<(), String> {
     let trace = read_trace(path).map_err(|e| e.to_string())?;
     let mut app = App::new(trace);
+    if flow {
+        app.handle(Command::ToggleFlow);
+    }
     terminal::run(&mut app, Theme::new(color_from_env())).map_err(|e| format!("the terminal: {e}"))
 }
 
 /// Runs the inspector over a live run until the user quits (which ends
-/// the run). Errors are one line: the terminal's.
-pub fn inspect_live(run: live::LiveRun) -> Result<(), String> {
+/// the run). With `flow`, the log's pane starts on the message flow.
+/// Errors are one line: the terminal's.
+pub fn inspect_live(run: live::LiveRun, flow: bool) -> Result<(), String> {
     let mut app = App::live(run);
+    if flow {
+        app.handle(Command::ToggleFlow);
+    }
     terminal::run(&mut app, Theme::new(color_from_env())).map_err(|e| format!("the terminal: {e}"))
 }
 

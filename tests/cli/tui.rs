@@ -113,6 +113,14 @@ fn snapshot_at_prints_the_screen() {
     assert!(text.lines().count() <= 31);
     let o = run(&["inspect", trace.to_str().unwrap(), "--snapshot-at", "1", "--size", "5x5"]);
     assert_eq!(o.status.code(), Some(2), "a size too small is bad input");
+    // The message flow in the log's pane instead of the log.
+    let o = run(&["inspect", trace.to_str().unwrap(), "--snapshot-at", "10", "--size", "100x30", "--view", "flow"]);
+    assert_eq!(o.status.code(), Some(0));
+    let flow = String::from_utf8_lossy(&o.stdout);
+    assert!(flow.contains("┏ flow ") && !flow.contains("┏ log "), "{flow}");
+    assert!(flow.lines().any(|l| l.contains("▶┃")), "the cursor's row, in its own causal chain:\n{flow}");
+    let o = run(&["inspect", trace.to_str().unwrap(), "--snapshot-at", "10", "--view", "sideways"]);
+    assert_eq!(o.status.code(), Some(2));
 }
 
 #[test]

@@ -20,6 +20,8 @@ pub const SPEEDS: [usize; 11] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000]
 pub const DEFAULT_SPEED: usize = 2;
 /// Events the log moves per wheel notch or page key.
 pub const SCROLL_EVENTS: usize = 3;
+/// The most causes the causal chain of the selected event follows back.
+pub const CHAIN_LINKS: usize = 64;
 
 /// The panes that take the focus, in Tab order. (The detail pane follows the
 /// selection: the selected actor in the tree and mailboxes, else the
@@ -120,6 +122,7 @@ pub struct App {
     collapsed: BTreeSet<u64>,
     help: bool,
     help_scroll: usize,
+    flow: bool,
     quit: bool,
     message: Option<String>,
     last_fold: usize,
@@ -150,6 +153,7 @@ impl App {
             collapsed: BTreeSet::new(),
             help: false,
             help_scroll: 0,
+            flow: false,
             quit: false,
             message: None,
             last_fold: 0,
@@ -264,6 +268,25 @@ impl App {
     /// How far the help popup is scrolled.
     pub fn help_scroll(&self) -> usize {
         self.help_scroll
+    }
+
+    /// Returns true while the log's pane shows the message flow (a sequence
+    /// diagram) instead of the log.
+    pub fn flow_visible(&self) -> bool {
+        self.flow
+    }
+
+    /// The causal chain of the selected event: the event itself, its cause,
+    /// that one's cause, and so on back to the outside (at most
+    /// [`CHAIN_LINKS`] causes). Empty for an empty trace.
+    pub fn causal_chain(&self) -> Vec<usize> {
+        self.timeline.causal_chain(self.selected_event, CHAIN_LINKS)
+    }
+
+    /// The events in `range` that the selected event directly caused (see
+    /// [`Timeline::effects_in`]).
+    pub fn effects_in(&self, range: std::ops::Range<usize>) -> Vec<usize> {
+        self.timeline.effects_in(self.selected_event, range)
     }
 
     /// Returns true once the user asked to quit.
@@ -534,6 +557,7 @@ impl App {
                     }
                 }
             }
+            Command::ToggleFlow => self.flow = !self.flow,
             Command::Help => {
                 self.help = !self.help;
                 self.help_scroll = 0;
@@ -1525,6 +1549,46 @@ mod tests {
     }
 
     #[test]
+    fn the_causal_chain_follows_the_selection() {
+        let t = fixture::sample_trace();
+        let mut app = App::new(t.clone());
+        // The delivery of m6 to worker-1: its send by client, client's
+        // delivery, the send from outside that started it.
+        app.handle(Command::GoToStep(12));
+        while app.selected_event() > 56 {
+            app.handle(Command::Up);
+        }
+        assert_eq!(app.causal_chain(), [56, 14, 13, 9]);
+        assert_eq!(app.cursor(), 70, "scrolling moves the selection, not the cursor");
+        // It is the same chain `c` walks, one link a key.
+        for want in [14, 13, 9] {
+            app.handle(Command::Cause);
+            assert_eq!(app.selected_event(), want);
+        }
+        assert_eq!(app.causal_chain(), [9]);
+        // The send's effect is its delivery.
+        app.handle(Command::GoToStep(0));
+        app.handle(Command::StepForward);
+        app.handle(Command::StepForward);
+        assert_eq!(app.selected_event(), 14);
+        assert_eq!(app.effects_in(0..app.timeline().len()), [56]);
+        // The toggle leaves the selection alone.
+        app.handle(Command::ToggleFlow);
+        assert!(app.flow_visible());
+        assert_eq!(app.causal_chain(), [14, 13, 9]);
+        app.handle(Command::ToggleFlow);
+        assert!(!app.flow_visible());
+    }
+
+    #[test]
+    fn the_causal_chain_of_an_empty_trace_is_empty() {
+        let mut t = fixture::sample_trace();
+        t.events.clear();
+        let app = App::new(t.clone());
+        assert!(app.causal_chain().is_empty() && app.effects_in(0..10).is_empty());
+    }
+
+    #[test]
     fn messages_last_until_the_next_command() {
         let t = fixture::sample_trace();
         let mut app = App::new(t.clone());
@@ -1577,6 +1641,7 @@ mod tests {
             Command::PlayPause,
             Command::Tick,
             Command::ToggleBreakpoint,
+            Command::ToggleFlow,
             Command::GoToStep(3),
             Command::Search("kind=send".into()),
             Command::NextPane,

@@ -104,6 +104,9 @@ pub enum Command {
     ReverseSort,
     /// Jump to the previous breakpoint hit.
     PrevHit,
+    /// Show the message flow (a sequence diagram) in the log's pane, or the
+    /// log again.
+    ToggleFlow,
     /// Show or hide the help.
     Help,
     /// Close the help, or cancel a prompt.
@@ -214,6 +217,7 @@ pub const BINDINGS: &[Binding] = &[
         "tree: fold/unfold the subtree; log, warnings: put the cursor there",
     ),
     b(Command::PrevPane, &[Key::BackTab], "S-Tab", "", "previous pane"),
+    b(Command::ToggleFlow, &[Key::Char('v')], "v", "flow", "switch the log and the message flow (a lane per actor)"),
     b(Command::Up, &[Key::Up, Key::Char('k')], "↑/k", "", "move the selection up"),
     b(Command::Down, &[Key::Down, Key::Char('j')], "↓/j", "", "move the selection down"),
     b(Command::ScrollUp, &[Key::WheelUp, Key::PageUp], "wheel/PgUp", "", "scroll the log up"),
@@ -312,6 +316,7 @@ mod tests {
         assert_eq!(normal(Key::Down), Some(Command::Down));
         assert_eq!(normal(Key::Char('j')), Some(Command::Down));
         assert_eq!(normal(Key::Char('?')), Some(Command::Help));
+        assert_eq!(normal(Key::Char('v')), Some(Command::ToggleFlow));
         assert_eq!(normal(Key::WheelUp), Some(Command::ScrollUp));
         assert_eq!(normal(Key::WheelDown), Some(Command::ScrollDown));
         assert_eq!(normal(Key::Char('x')), None);

@@ -105,7 +105,9 @@ fn who(actors: &Actors, a: Option<ActorId>) -> String {
     a.map_or_else(|| "outside".to_string(), |a| actors.name(a))
 }
 
-fn lower<T: std::fmt::Debug>(v: &T) -> String {
+/// An enum's variant in snake_case, as the trace writes it (`ChildEnded` →
+/// `child_ended`).
+pub fn lower<T: std::fmt::Debug>(v: &T) -> String {
     // Our enums' Debug is their variant name; the trace writes them in snake_case.
     let mut out = String::new();
     for (i, c) in format!("{v:?}").chars().enumerate() {

@@ -893,6 +893,46 @@ impl Timeline {
             .map(|p| start + p)
     }
 
+    /// The causal chain of event `i`: `i` itself, then its cause, the
+    /// cause's cause, and so on back to the outside, following
+    /// [`cause_of`](Timeline::cause_of) for at most `max_links` links (and
+    /// never around a loop). Empty if there is no event `i`.
+    pub fn causal_chain(&self, i: usize, max_links: usize) -> Vec<usize> {
+        if i >= self.len() {
+            return Vec::new();
+        }
+        let mut chain = vec![i];
+        let mut at = i;
+        while chain.len() <= max_links {
+            match self.cause_of(at) {
+                Some(c) if !chain.contains(&c) => {
+                    chain.push(c);
+                    at = c;
+                }
+                _ => break,
+            }
+        }
+        chain
+    }
+
+    /// The events in `range` that event `i` directly caused: those whose
+    /// [`cause_of`](Timeline::cause_of) is `i` (a send's delivery; the events
+    /// of the step a delivery started). Only candidates are checked, so the
+    /// cost is that of a scan of `range`.
+    pub fn effects_in(&self, i: usize, range: std::ops::Range<usize>) -> Vec<usize> {
+        let events = &self.trace.events;
+        let Some(ev) = events.get(i) else { return Vec::new() };
+        let range = range.start.max(i + 1)..range.end.min(events.len());
+        let candidate = |e: &Event| match &ev.kind {
+            EventKind::Send { msg, .. } => {
+                matches!(&e.kind, EventKind::Deliver { msg: m, .. } | EventKind::Admitted { msg: m, .. } if m == msg)
+            }
+            EventKind::Deliver { .. } | EventKind::Batch { .. } => e.cause == Some(ev.step),
+            _ => false,
+        };
+        range.filter(|&j| candidate(&events[j]) && self.cause_of(j) == Some(i)).collect()
+    }
+
     /// The next (`forward`) or previous delivery to `actor` strictly after
     /// or before event `from`.
     pub fn delivery_to(&self, actor: ActorId, from: usize, forward: bool) -> Option<usize> {
@@ -1183,6 +1223,23 @@ mod tests {
         // The message delivered at 13 came from outside.
         assert_eq!(tl.cause_of(13), Some(9));
         assert_eq!(tl.cause_of(9), None);
+        // The chain follows causes back to the outside, the event first.
+        assert_eq!(tl.causal_chain(56, 64), [56, 14, 13, 9]);
+        assert_eq!(tl.causal_chain(56, 2), [56, 14, 13]);
+        assert_eq!(tl.causal_chain(9, 64), [9]);
+        assert_eq!(tl.causal_chain(tl.len(), 64), Vec::<usize>::new());
+        // Every link is the cause of the one before.
+        for i in 0..tl.len() {
+            let chain = tl.causal_chain(i, 64);
+            assert!(chain.windows(2).all(|w| tl.cause_of(w[0]) == Some(w[1])), "{i}: {chain:?}");
+        }
+        // A send's effect is its delivery; a delivery's, what its step did.
+        assert_eq!(tl.effects_in(14, 0..tl.len()), [56]);
+        assert_eq!(tl.effects_in(14, 0..56), Vec::<usize>::new());
+        let by_13 = tl.effects_in(13, 0..tl.len());
+        assert!(by_13.contains(&14), "{by_13:?}");
+        assert!(by_13.iter().all(|&j| tl.cause_of(j) == Some(13)), "{by_13:?}");
+        assert_eq!(tl.effects_in(9, 0..tl.len()), [13]);
         let worker = tl.actors().iter().find(|a| a.name == "worker-1").unwrap().id;
         assert_eq!(tl.delivery_to(worker, 0, true), Some(56));
         assert_eq!(tl.delivery_to(worker, 56, true), Some(66));

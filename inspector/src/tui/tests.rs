@@ -197,6 +197,112 @@ fn the_hint_bar_and_the_help_come_from_the_registry() {
     assert!(last.contains("Enter go") && last.contains("Esc cancel"), "{last}");
 }
 
+/// The app at the end of step `step`, the flow diagram in the log's pane.
+fn flow_at(step: u64) -> App {
+    let t = fixture::sample_trace();
+    let mut app = App::new(t.clone());
+    app.handle(Command::GoToStep(step));
+    app.handle_key(Key::Char('v'));
+    assert!(app.flow_visible());
+    app
+}
+
+#[test]
+fn the_flow_at_the_first_failure_80x24() {
+    insta::assert_snapshot!(screen(&flow_at(12), 80, 24));
+}
+
+#[test]
+fn the_flow_at_the_end_80x24() {
+    insta::assert_snapshot!(screen(&flow_at(27), 80, 24));
+}
+
+#[test]
+fn the_flow_at_the_first_failure_120x40() {
+    insta::assert_snapshot!(screen(&flow_at(12), 120, 40));
+}
+
+#[test]
+fn the_flow_mid_run_120x40() {
+    insta::assert_snapshot!(screen(&flow_at(5), 120, 40));
+}
+
+#[test]
+fn the_flow_with_a_delivery_selected_120x40() {
+    // Scrolled back from the cursor onto the delivery of m7, whose chain
+    // goes back to client's delivery and the send from outside.
+    let mut app = flow_at(12);
+    while app.selected_event() > 66 {
+        app.handle(Command::Up);
+    }
+    insta::assert_snapshot!(screen(&app, 120, 40));
+}
+
+#[test]
+fn v_toggles_the_log_and_the_flow_in_the_same_pane() {
+    let t = fixture::sample_trace();
+    let mut app = App::new(t.clone());
+    app.handle(Command::GoToStep(12));
+    let log = screen(&app, 100, 30);
+    assert!(log.contains(" log ") && !log.contains(" flow "), "{log}");
+    assert!(app.handle_key(Key::Char('v')));
+    let flow = screen(&app, 100, 30);
+    assert!(flow.contains(" flow ") && !flow.contains(" log "), "{flow}");
+    // The same selection, the same other panes.
+    assert_eq!((app.cursor(), app.selected_event()), (70, 70));
+    let left = |s: &str| s.lines().map(|l| l.chars().take(40).collect::<String>()).collect::<Vec<_>>();
+    assert_eq!(left(&log), left(&flow));
+    app.handle(Command::Up);
+    assert_eq!(app.selected_event(), 69);
+    app.handle(Command::ToggleFlow);
+    assert!(!app.flow_visible());
+    assert!(screen(&app, 100, 30).contains(" log "));
+}
+
+#[test]
+fn the_flow_works_at_tiny_sizes_and_on_an_empty_trace() {
+    let app = flow_at(12);
+    for (w, h) in [(40, 10), (41, 11), (45, 12), (200, 10), (40, 60)] {
+        let s = screen(&app, w, h);
+        assert!(s.contains("flow"), "{w}x{h}\n{s}");
+    }
+    let mut t = fixture::sample_trace();
+    t.events.clear();
+    let mut app = App::new(t.clone());
+    app.handle(Command::ToggleFlow);
+    assert!(screen(&app, 80, 24).contains("the trace has no events"));
+}
+
+#[test]
+fn the_causal_chain_is_marked_without_colour() {
+    // In the log and in the flow: the delivery of m7 at 66, its send at 14,
+    // the delivery at 13 that sent it... the marker column shows `┃`.
+    let t = fixture::sample_trace();
+    let mut app = App::new(t.clone());
+    app.handle(Command::GoToStep(0));
+    app.handle(Command::StepForward);
+    app.handle(Command::StepForward);
+    assert_eq!(app.selected_event(), 14);
+    assert_eq!(app.causal_chain(), [14, 13, 9]);
+    for flow in [false, true] {
+        if flow {
+            app.handle(Command::ToggleFlow);
+        }
+        let s = screen(&app, 120, 40);
+        for i in [9, 13, 14] {
+            assert!(s.lines().any(|l| l.contains(&format!("┃ {i:>3} "))), "{i} not marked:\n{s}");
+        }
+    }
+    // In colour, the chain is bold and cyan, the cursor's row stays yellow.
+    let colored = crate::tui::render(&app, 120, 40, true);
+    let bold_cyan = colored
+        .content
+        .iter()
+        .filter(|c| c.fg == Color::Cyan && c.modifier.contains(ratatui::style::Modifier::BOLD))
+        .count();
+    assert!(bold_cyan > 10, "{bold_cyan}");
+}
+
 #[test]
 fn a_warning_in_the_detail_pane() {
     let t = fixture::sample_trace();
@@ -276,6 +382,17 @@ fn clicks_select_what_is_under_the_pointer() {
     assert_eq!(app.pane(), Pane::Warnings);
     let (key, _) = app.model().warnings.iter().nth(app.selected_warning()).unwrap();
     assert_eq!(key.kind.label(), "dead letters failed");
+    // In the flow: a row selects its event, a lane's name its actor.
+    app.handle(Command::ToggleFlow);
+    let s = screen(&app, 120, 40);
+    let (x, y) = find(&s, "worker-1", 48..120);
+    app.handle(click(&app, area, x, y).unwrap());
+    assert_eq!((app.pane(), name(&app).as_deref()), (Pane::Tree, Some("worker-1")));
+    let s = screen(&app, 120, 40);
+    let (x, y) = find(&s, "m8 deliver", 48..120);
+    app.handle(click(&app, area, x, y).unwrap());
+    assert_eq!(app.pane(), Pane::Log);
+    assert_eq!(t.events[app.selected_event()].kind.name(), "deliver");
     // Off the panes: nothing; the status bar: nothing.
     assert_eq!(click(&app, area, 3, 0), None);
     assert_eq!(click(&app, Rect::new(0, 0, 20, 5), 3, 3), None, "too small to draw");

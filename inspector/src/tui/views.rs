@@ -6,6 +6,7 @@
 //! the selection by reverse video.
 
 pub mod detail;
+pub mod flow;
 pub mod help;
 pub mod hints;
 pub mod log;
@@ -13,6 +14,9 @@ pub mod mailboxes;
 pub mod status;
 pub mod tree;
 pub mod warnings;
+
+use std::collections::HashSet;
+use std::ops::Range;
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -96,6 +100,12 @@ impl Theme {
     /// The cursor's marker and line.
     pub fn cursor(&self) -> Style {
         self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+    }
+
+    /// The selected event's causal chain, and what it caused: bold (and
+    /// cyan with colour), beside its `┃`/`↳` marker.
+    pub fn chain(&self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
     }
 
     /// A breakpoint marker.
@@ -194,7 +204,11 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     tree::render(frame, a.tree, app, theme, app.pane() == Pane::Tree);
     mailboxes::render(frame, a.mailboxes, app, theme, app.pane() == Pane::Mailboxes);
     warnings::render(frame, a.warnings, app, theme, app.pane() == Pane::Warnings);
-    log::render(frame, a.log, app, theme, app.pane() == Pane::Log);
+    if app.flow_visible() {
+        flow::render(frame, a.log, app, theme, app.pane() == Pane::Log);
+    } else {
+        log::render(frame, a.log, app, theme, app.pane() == Pane::Log);
+    }
     detail::render(frame, a.detail, app, theme);
     hints::render(frame, a.hints, app, theme);
     if app.help_visible() {
@@ -236,6 +250,19 @@ pub fn click(app: &App, area: Rect, col: u16, row: u16) -> Option<Command> {
             let i = window(app.selected_warning(), n, height) + off;
             (i < n).then_some(Command::Click(Target::Warning(i)))
         }
+        Pane::Log if app.flow_visible() => {
+            // The flow: a lane's name selects its actor; a row, its event.
+            let flow = flow::layout(app, body.width as usize, height);
+            if off == 0 {
+                let x = (col - body.x) as usize;
+                x.checked_sub(flow.gutter)
+                    .map(|x| x / flow.lane_width.max(1))
+                    .and_then(|lane| flow.lanes.get(lane))
+                    .map(|&id| Command::Click(Target::Actor(Pane::Tree, id)))
+            } else {
+                flow.rows.get(off - 1).map(|r| Command::Click(Target::Event(r.event)))
+            }
+        }
         Pane::Log => {
             let n = app.timeline().len();
             let i = window(app.selected_event(), n, height) + off;
@@ -252,6 +279,47 @@ pub fn window(selected: usize, len: usize, height: usize) -> usize {
         return 0;
     }
     selected.saturating_sub(height / 2).min(len - height)
+}
+
+/// How many decimal digits `n` has.
+pub fn digits(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+/// The selected event's causal chain (it, its cause, that one's cause, ...)
+/// and the events in a window that it directly caused, for the log's and
+/// the flow's marker column.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Chain {
+    causes: HashSet<usize>,
+    effects: HashSet<usize>,
+}
+
+impl Chain {
+    /// The chain of `app`'s selected event, and its effects within `window`.
+    pub fn of(app: &App, window: Range<usize>) -> Self {
+        Chain {
+            causes: app.causal_chain().into_iter().collect(),
+            effects: app.effects_in(window).into_iter().collect(),
+        }
+    }
+
+    /// Returns true if event `i` is in the chain or one of its effects.
+    pub fn contains(&self, i: usize) -> bool {
+        self.causes.contains(&i) || self.effects.contains(&i)
+    }
+
+    /// The marker of event `i`: `┃` in the chain (the selected event
+    /// included), `↳` for an effect, else a space.
+    pub fn marker(&self, i: usize) -> &'static str {
+        if self.causes.contains(&i) {
+            "┃"
+        } else if self.effects.contains(&i) {
+            "↳"
+        } else {
+            " "
+        }
+    }
 }
 
 /// `s` cut to `width` columns (by characters; the inspector's own symbols
