@@ -699,6 +699,9 @@ pub struct Timeline {
     /// Per actor (by spawn index): each change of its mailbox's depth, as
     /// (event index, depth after it), for the depth-over-time sparklines.
     history: Vec<Vec<(u32, u32)>>,
+    /// Every `send` as (message id, event index), sorted: where a delivered
+    /// message was sent, found by a binary search rather than a scan back.
+    sends: Vec<(u64, u32)>,
 }
 
 impl Timeline {
@@ -716,6 +719,7 @@ impl Timeline {
             boxes: Mailboxes::default(),
             tip: Model::default(),
             history: Vec::new(),
+            sends: Vec::new(),
         };
         tl.extend(events);
         tl
@@ -747,6 +751,17 @@ impl Timeline {
             let delta = self.boxes.delta(events, i);
             self.deltas.push(delta);
             self.tip.apply(&self.actors, i, ev, delta);
+            if let EventKind::Send { msg, .. } = &ev.kind {
+                // Ids grow with each send, so this almost always appends.
+                let key = (msg.0, u32::try_from(i).unwrap_or(u32::MAX));
+                match self.sends.last() {
+                    Some(last) if *last > key => {
+                        let at = self.sends.partition_point(|s| *s < key);
+                        self.sends.insert(at, key);
+                    }
+                    _ => self.sends.push(key),
+                }
+            }
             if delta != 0 {
                 if let Some(a) = mailbox_actor(&ev.kind).and_then(|id| self.actors.index_of(id)) {
                     if self.history.len() <= a {
@@ -879,9 +894,13 @@ impl Timeline {
         let events = &self.trace.events;
         let ev = events.get(i)?;
         if let EventKind::Deliver { msg, .. } | EventKind::Admitted { msg, .. } = &ev.kind {
-            let sent = events[..i].iter().rposition(|e| matches!(&e.kind, EventKind::Send { msg: m, .. } if m == msg));
-            if sent.is_some() {
-                return sent;
+            // The last send of that message before `i`.
+            let before = u32::try_from(i).unwrap_or(u32::MAX);
+            let at = self.sends.partition_point(|s| *s < (msg.0, before));
+            if let Some(&(m, sent)) = at.checked_sub(1).and_then(|k| self.sends.get(k)) {
+                if m == msg.0 {
+                    return Some(sent as usize);
+                }
             }
         }
         let step = ev.cause?;
@@ -1246,6 +1265,33 @@ mod tests {
         assert_eq!(tl.delivery_to(worker, 66, false), Some(56));
         assert_eq!(tl.delivery_to(worker, 56, false), None);
         assert_eq!(tl.delivery_to(worker, 111, true), None);
+    }
+
+    #[test]
+    fn a_delivery_s_cause_is_the_last_send_of_its_message_before_it() {
+        // Timers and delays send ids out of order; a duplicate fault sends one twice.
+        let mut traces = vec![fixture::sample_trace()];
+        for name in ["supervision", "orders", "greeter"] {
+            let s = rehearsal_scenarios::find(name).unwrap();
+            let params = rehearsal_scenarios::Params::resolve(s, &[]).unwrap();
+            let mut sys = rehearsal::System::new(rehearsal::Config::seeded(4).scenario(name, params.to_json()));
+            s.run(&mut sys).unwrap();
+            let events: Vec<Event> = sys.events().cloned().collect();
+            traces.push(Trace { header: sys.header(), events, footer: TraceFooter { events: 0, hash: String::new() } });
+        }
+        for t in traces {
+            let tl = Timeline::new(t.clone());
+            for (i, ev) in t.events.iter().enumerate() {
+                if let EventKind::Deliver { msg, .. } | EventKind::Admitted { msg, .. } = &ev.kind {
+                    let brute = t.events[..i]
+                        .iter()
+                        .rposition(|e| matches!(&e.kind, EventKind::Send { msg: m, .. } if m == msg));
+                    if brute.is_some() {
+                        assert_eq!(tl.cause_of(i), brute, "{} event {i}", t.header.scenario);
+                    }
+                }
+            }
+        }
     }
 
     #[test]
