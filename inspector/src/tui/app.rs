@@ -120,6 +120,12 @@ pub struct App {
     sort: MailboxSort,
     sort_reversed: bool,
     collapsed: BTreeSet<u64>,
+    /// The log shows only the search's matches.
+    filter: bool,
+    /// The matches of the search among the first `filtered_upto` events,
+    /// kept while the filter is on.
+    filtered: Vec<usize>,
+    filtered_upto: usize,
     help: bool,
     help_scroll: usize,
     flow: bool,
@@ -151,6 +157,9 @@ impl App {
             sort: MailboxSort::Depth,
             sort_reversed: false,
             collapsed: BTreeSet::new(),
+            filter: false,
+            filtered: Vec::new(),
+            filtered_upto: 0,
             help: false,
             help_scroll: 0,
             flow: false,
@@ -340,6 +349,7 @@ impl App {
         let Some(run) = &mut self.live else { return };
         let progress = run.advance(steps);
         self.timeline.extend(progress.events);
+        self.refresh_filter();
         if let Some(end) = &progress.ended {
             self.say(ending_text(end));
         }
@@ -520,6 +530,22 @@ impl App {
                 }
             }
             Command::Activate => self.activate(),
+            Command::ToggleFilter => match &self.query {
+                None => self.say("search first (/), then f shows only the matches"),
+                Some(q) => {
+                    self.filter = !self.filter;
+                    let text = q.text().to_string();
+                    self.filtered.clear();
+                    self.filtered_upto = 0;
+                    self.refresh_filter();
+                    if self.filter {
+                        let n = self.filtered.len();
+                        self.say(format!("the log shows only the {n} matches of {text} (so far); f shows all"));
+                    } else {
+                        self.say("the log shows every event");
+                    }
+                }
+            },
             Command::SortMailboxes => {
                 let i = MailboxSort::ALL.iter().position(|x| *x == self.sort).unwrap_or(0);
                 self.sort = MailboxSort::ALL[(i + 1) % MailboxSort::ALL.len()];
@@ -639,7 +665,32 @@ impl App {
             }
             None => self.say(format!("no event matches {}", query.text())),
         }
+        let changed = self.query.as_ref() != Some(&query);
         self.query = Some(query);
+        if changed {
+            self.filtered.clear();
+            self.filtered_upto = 0;
+            self.refresh_filter();
+        }
+    }
+
+    /// The events the log shows when filtered: the search's matches, in
+    /// order; `None` when the log shows every event.
+    pub fn filtered(&self) -> Option<&[usize]> {
+        (self.filter && self.query.is_some()).then_some(&self.filtered[..])
+    }
+
+    /// Brings the filter's matches up to the last event.
+    fn refresh_filter(&mut self) {
+        let (true, Some(q)) = (self.filter, &self.query) else { return };
+        let events = self.timeline.events();
+        let actors = self.timeline.actors();
+        for (i, ev) in events.iter().enumerate().skip(self.filtered_upto) {
+            if q.matches(ev, actors) {
+                self.filtered.push(i);
+            }
+        }
+        self.filtered_upto = events.len();
     }
 
     fn submit(&mut self) {
@@ -747,7 +798,19 @@ impl App {
     }
 
     fn scroll(&mut self, by: isize) {
-        self.selected_event = step_index(self.selected_event, by, self.timeline.len());
+        match self.filtered() {
+            Some(rows) if !rows.is_empty() => {
+                // From the selected event to the matches before or after it.
+                let at = rows.partition_point(|&r| r < self.selected_event);
+                let on_match = rows.get(at) == Some(&self.selected_event);
+                let pos = match (on_match, by > 0) {
+                    (true, _) | (false, false) => at.saturating_add_signed(by),
+                    (false, true) => at.saturating_add_signed(by - 1),
+                };
+                self.selected_event = rows[pos.min(rows.len() - 1)];
+            }
+            _ => self.selected_event = step_index(self.selected_event, by, self.timeline.len()),
+        }
     }
 
     fn tick(&mut self) {
@@ -1509,6 +1572,37 @@ mod tests {
         app.handle_key(Key::Enter);
         let first = app.model().warnings.values().next().unwrap().first;
         assert_eq!(app.cursor(), first);
+    }
+
+    #[test]
+    fn the_log_filters_to_the_search_s_matches() {
+        let t = fixture::sample_trace();
+        let mut app = App::new(t.clone());
+        app.handle_key(Key::Char('f'));
+        assert_eq!(app.message(), Some("search first (/), then f shows only the matches"));
+        assert_eq!(app.filtered(), None);
+        app.handle(Command::Search("actor=worker-1 kind=deliver".into()));
+        app.handle_key(Key::Char('f'));
+        let want: Vec<usize> = (0..t.events.len()).filter(|&i| app.is_match(i)).collect();
+        assert_eq!(app.filtered(), Some(&want[..]));
+        assert_eq!(want[..2], [56, 66]);
+        // Up and down move from match to match.
+        app.handle(Command::First);
+        app.handle(Command::Down);
+        assert_eq!(app.selected_event(), 56);
+        app.handle(Command::Down);
+        assert_eq!(app.selected_event(), 66);
+        app.handle(Command::Up);
+        assert_eq!(app.selected_event(), 56);
+        let s = crate::tui::buffer_text(&crate::tui::render(&app, 120, 40, false));
+        assert!(s.contains(&format!("log · only actor=worker-1 kind=deliver ({})", want.len())), "{s}");
+        let log_lines = s.lines().filter(|l| l.contains(" deliver     m")).count();
+        assert_eq!(log_lines, want.len(), "only the matches:\n{s}");
+        // A new search refilters; f again shows all.
+        app.handle(Command::Search("kind=restart".into()));
+        assert_eq!(app.filtered().unwrap().len(), 3);
+        app.handle(Command::ToggleFilter);
+        assert_eq!(app.filtered(), None);
     }
 
     #[test]

@@ -98,6 +98,8 @@ pub enum Command {
     /// Enter: fold or unfold the selected actor's subtree (tree), move the
     /// cursor to the selected event (log) or warning's first event.
     Activate,
+    /// Filter the log to the search's matches, or show every event again.
+    ToggleFilter,
     /// Sort the mailboxes by the next column.
     SortMailboxes,
     /// Reverse the mailboxes' order.
@@ -207,6 +209,7 @@ pub const BINDINGS: &[Binding] = &[
         "search",
         "search: actor=GLOB kind=GLOB from=GLOB to=GLOB msg=N step=N reason=GLOB words",
     ),
+    b(Command::ToggleFilter, &[Key::Char('f')], "f", "", "filter the log to the search's matches (again: all)"),
     b(Command::Cause, &[Key::Char('c')], "c", "cause", "jump to the cause of the selected event"),
     b(Command::NextPane, &[Key::Tab], "Tab", "pane", "next pane"),
     b(

@@ -263,11 +263,7 @@ pub fn click(app: &App, area: Rect, col: u16, row: u16) -> Option<Command> {
                 flow.rows.get(off - 1).map(|r| Command::Click(Target::Event(r.event)))
             }
         }
-        Pane::Log => {
-            let n = app.timeline().len();
-            let i = window(app.selected_event(), n, height) + off;
-            (i < n).then_some(Command::Click(Target::Event(i)))
-        }
+        Pane::Log => log::visible(app, height).get(off).map(|&i| Command::Click(Target::Event(i))),
     };
     hit.or(focus)
 }

@@ -27,13 +27,31 @@ pub fn gutter(app: &App, theme: &Theme, chain: &Chain, i: usize) -> Vec<Span<'st
     vec![cursor, link, mark]
 }
 
+/// The events the log shows in `height` rows: around the selected event,
+/// all of them or (filtered) only the search's matches.
+pub fn visible(app: &App, height: usize) -> Vec<usize> {
+    match app.filtered() {
+        None => {
+            let n = app.timeline().len();
+            let start = window(app.selected_event(), n, height);
+            (start..(start + height).min(n)).collect()
+        }
+        Some(rows) => {
+            let at = rows.partition_point(|&r| r < app.selected_event()).min(rows.len().saturating_sub(1));
+            let start = window(at, rows.len(), height);
+            rows.iter().skip(start).take(height).copied().collect()
+        }
+    }
+}
+
 /// Draws the log.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) {
     let tl = app.timeline();
     let events = tl.events();
-    let title = match app.query() {
-        Some(q) => format!(" log · search: {} ", q.text()),
-        None => " log ".to_string(),
+    let title = match (app.query(), app.filtered()) {
+        (Some(q), Some(rows)) => format!(" log · only {} ({}) ", q.text(), rows.len()),
+        (Some(q), None) => format!(" log · search: {} ", q.text()),
+        (None, _) => " log ".to_string(),
     };
     let block = theme.block(title, focused);
     let inner = block.inner(area);
@@ -45,10 +63,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
     }
     let index_width = digits(events.len() as u64 - 1);
     let step_width = digits(tl.last_step());
-    let start = window(app.selected_event(), events.len(), height);
-    let chain = Chain::of(app, start..start + height);
+    let rows = visible(app, height);
+    if rows.is_empty() {
+        let text = "no event matches the search (so far): f shows every event";
+        frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())), inner);
+        return;
+    }
+    let chain = Chain::of(app, rows[0]..rows[rows.len() - 1] + 1);
     let mut lines = Vec::with_capacity(height);
-    for (i, ev) in events.iter().enumerate().skip(start).take(height) {
+    for &i in &rows {
+        let ev = &events[i];
         let text = format!(
             "{i:>index_width$} s{:<step_width$} {:<11} {}",
             ev.step,
