@@ -76,8 +76,16 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
             // One line: what is wrong (clap's usage and tips are one `--help` away).
+            // Its first paragraph, on one line: what is wrong, and with
+            // what (the missing arguments clap lists below it).
             let text = e.render().to_string();
-            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("error: bad arguments");
+            let first: Vec<&str> = text
+                .lines()
+                .skip_while(|l| l.trim().is_empty())
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let first = if first.is_empty() { "error: bad arguments".to_string() } else { first.join(" ") };
             eprintln!("{first} (see --help)");
             return ExitCode::from(EXIT_BAD_INPUT);
         }

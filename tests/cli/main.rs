@@ -94,6 +94,9 @@ fn bad_input_exits_2_with_a_message() {
             "I < N",
         ),
         (vec!["export".into(), garbage.display().to_string(), "--format".into(), "dot".into()], "garbage.jsonl:1"),
+        // A missing argument is named, on the one line.
+        (vec!["sweep".into(), "counter".into()], "required arguments were not provided: --seeds <SEEDS> (see --help)"),
+        (vec!["run".into()], "required arguments were not provided: <SCENARIO> (see --help)"),
     ];
     for (args, expect) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
