@@ -116,7 +116,8 @@ proptest! {
             Ok(n) => prop_assert!(n > 0),
             Err(e) => {
                 let expected_line = (i + 1) as u64;
-                let on_line = e.line == expected_line;
+                // A newline written into a line splits it: its rest is on the next.
+                let on_line = e.line == expected_line || (byte == b'\n' && e.line == expected_line + 1);
                 // An edit the JSON still accepts shows up at the end line's check.
                 let at_end = matches!(e.kind, TraceErrorKind::HashMismatch { .. } | TraceErrorKind::CountMismatch { .. } | TraceErrorKind::Truncated | TraceErrorKind::TrailingData);
                 prop_assert!(on_line || at_end, "edit on line {expected_line}, error: {e}");

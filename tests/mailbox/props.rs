@@ -2,7 +2,7 @@
 //! capacities, policies, fault plans and seeds. A failing case prints its
 //! seed and the command that replays it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use rehearsal::faults::{Action, FaultPlan, FaultRule, Selector, Trigger};
@@ -208,14 +208,20 @@ fn check(case: &Case) -> Result<(), String> {
     // the very step it was sent parks its sender.)
     let mut from_of: BTreeMap<MsgId, (Option<ActorId>, u64)> = BTreeMap::new();
     let mut parked: BTreeMap<MsgId, ActorId> = BTreeMap::new();
+    // Messages a delay fault held back: when they land (even in the same
+    // step, after the clock moved on), their senders are not parked.
+    let mut delayed: BTreeSet<MsgId> = BTreeSet::new();
     for e in &events {
         match &e.kind {
             EventKind::Send { msg, from, .. } => {
                 from_of.insert(*msg, (*from, e.step));
             }
+            EventKind::Fault { action, msg: Some(m), .. } if action == "delay" => {
+                delayed.insert(*m);
+            }
             EventKind::Overflow { msg, policy: Overflow::Block, .. } => {
                 if let Some((Some(p), step)) = from_of.get(msg) {
-                    if *step == e.step && run.producers.iter().any(|a| a.id() == *p) {
+                    if *step == e.step && !delayed.contains(msg) && run.producers.iter().any(|a| a.id() == *p) {
                         parked.insert(*msg, *p);
                     }
                 }
