@@ -224,9 +224,12 @@ pub struct FaultPlanError {
 
 impl fmt::Display for FaultPlanError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.field {
-            Some(field) => write!(f, "{}:{}: field `{field}`: {}", self.file, self.line, self.message),
-            None => write!(f, "{}:{}: {}", self.file, self.line, self.message),
+        // Line 0: about the file as a whole (it could not be read).
+        match (&self.field, self.line) {
+            (Some(field), 0) => write!(f, "{}: field `{field}`: {}", self.file, self.message),
+            (Some(field), line) => write!(f, "{}:{line}: field `{field}`: {}", self.file, self.message),
+            (None, 0) => write!(f, "{}: {}", self.file, self.message),
+            (None, line) => write!(f, "{}:{line}: {}", self.file, self.message),
         }
     }
 }

@@ -309,7 +309,9 @@ impl System {
     /// [`Observed::Stop`], which ends the run as an interruption.
     ///
     /// The observer only reads: it cannot change the schedule, so a run with
-    /// one records the same trace as a run without. It is how a driver paces
+    /// one records the same trace as a run without. A trace being written to
+    /// a file is flushed before each call, so the file holds everything the
+    /// observer can see. It is how a driver paces
     /// a run from outside, one step at a time — the inspector's live mode
     /// hands each step's events to the screen this way.
     ///
@@ -349,6 +351,11 @@ impl System {
     #[cold]
     fn call_observer(&mut self) -> bool {
         let Some(mut observer) = self.observer.take() else { return false };
+        // What the observer sees is on disk too: it may hold the run for a
+        // long time (a person stepping through it), or the process may end.
+        if let Some(w) = &mut self.core.trace.writer {
+            w.flush();
+        }
         let flow = observer(self);
         self.observer = Some(observer);
         // Look again before the next step.

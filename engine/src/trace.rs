@@ -27,7 +27,8 @@ use std::io::Write;
 
 pub use event::{AskOutcome, DeadLetterReason, Event, EventKind, MsgKind, StopReason};
 pub use file::{
-    read_trace, Trace, TraceError, TraceErrorKind, TraceFooter, TraceHeader, TraceReader, FORMAT_NAME, FORMAT_VERSION,
+    read_trace, read_trace_prefix, Trace, TraceError, TraceErrorKind, TraceFooter, TraceHeader, TraceReader,
+    FORMAT_NAME, FORMAT_VERSION,
 };
 
 use crate::config::TraceLevel;

@@ -47,19 +47,20 @@ pub struct InspectArgs {
     /// docs and bug reports) instead of opening the terminal UI.
     #[arg(long, value_name = "N")]
     pub snapshot_at: Option<u64>,
-    /// The screen size for --snapshot-at, as WIDTHxHEIGHT.
-    #[arg(long, value_name = "WxH", default_value = "120x40", value_parser = parse_size)]
-    pub size: (u16, u16),
+    /// The screen size for --snapshot-at, as WIDTHxHEIGHT (default 120x40).
+    #[arg(long, value_name = "WxH", value_parser = parse_size, requires = "snapshot_at")]
+    pub size: Option<(u16, u16)>,
     /// What the log's pane shows first (and what --snapshot-at prints): the
     /// event log, or the message flow (`v` toggles them).
     #[arg(long, value_enum, default_value_t = View::Log)]
     pub view: View,
-    /// Live: the seed every random choice comes from.
-    #[arg(long, default_value_t = DEFAULT_SEED)]
-    pub seed: u64,
-    /// Live: scheduling strategy: random, fifo, pct, pct:DEPTH or pct:DEPTH:STEPS.
-    #[arg(long, default_value = "random", value_parser = parse_strategy)]
-    pub strategy: Strategy,
+    /// Live: the seed every random choice comes from (default 1).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Live: scheduling strategy: random (the default), fifo, pct, pct:DEPTH
+    /// or pct:DEPTH:STEPS.
+    #[arg(long, value_parser = parse_strategy)]
+    pub strategy: Option<Strategy>,
     /// Live: a scenario parameter, as NAME=VALUE (repeatable).
     #[arg(long = "param", short = 'p', value_name = "NAME=VALUE", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
@@ -69,9 +70,9 @@ pub struct InspectArgs {
     /// Live: swarm mode (the seed also draws which rules apply).
     #[arg(long, requires = "faults")]
     pub swarm: bool,
-    /// Live: the most deliveries the run may make.
-    #[arg(long, default_value_t = rehearsal::Config::DEFAULT_MAX_STEPS)]
-    pub max_steps: u64,
+    /// Live: the most deliveries the run may make (default 100,000,000).
+    #[arg(long)]
+    pub max_steps: Option<u64>,
     /// Live: also write the run's trace to this file as it goes.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,

@@ -45,14 +45,15 @@ fn inspect_cmd(args: InspectArgs, out: Out<'_>) -> Result<u8, CliError> {
     };
     let given: Vec<(&str, &str)> = args.params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let params = Params::resolve(scenario, &given).map_err(|e| CliError::bad_input(e.to_string()))?;
-    let mut config = Config::seeded(args.seed)
-        .strategy(args.strategy)
+    let seed = args.seed.unwrap_or(crate::cli::DEFAULT_SEED);
+    let mut config = Config::seeded(seed)
+        .strategy(args.strategy.unwrap_or(rehearsal::Strategy::Random))
         .trace(TraceLevel::Events)
-        .max_steps(args.max_steps)
+        .max_steps(args.max_steps.unwrap_or(Config::DEFAULT_MAX_STEPS))
         .scenario(scenario.name(), params.to_json());
     if let Some(path) = &args.faults {
         let plan = FaultPlan::from_toml_file(path).map_err(|e| CliError::bad_input(e.to_string()))?;
-        config.faults = Some(if args.swarm { plan.swarm(args.seed) } else { plan });
+        config.faults = Some(if args.swarm { plan.swarm(seed) } else { plan });
     }
     if let Some(path) = args.trace.as_deref().filter(|p| p.is_dir()) {
         return Err(CliError::bad_input(format!("{}: is a directory; expected a trace file to write", path.display())));
@@ -62,10 +63,23 @@ fn inspect_cmd(args: InspectArgs, out: Out<'_>) -> Result<u8, CliError> {
         Some(step) => {
             let app = crate::tui::App::live(run);
             writeln!(out, "{}", screen_at(app, step, &args)).map_err(io_err)?;
+            Ok(EXIT_OK)
         }
-        None => crate::tui::inspect_live(run, args.view == View::Flow).map_err(CliError::bad_input)?,
+        None => {
+            let app = crate::tui::App::live(run);
+            crate::tui::inspect(app, args.view == View::Flow).map_err(CliError::bad_input)?;
+            Ok(exit_after_terminal())
+        }
     }
-    Ok(EXIT_OK)
+}
+
+/// After the terminal UI: 130 if a signal (SIGTERM, SIGHUP) ended it.
+fn exit_after_terminal() -> u8 {
+    if crate::interrupted().load(std::sync::atomic::Ordering::Relaxed) {
+        crate::EXIT_INTERRUPTED
+    } else {
+        EXIT_OK
+    }
 }
 
 /// The screen of `app` at the end of step `step`, in the size and view
@@ -75,21 +89,44 @@ fn screen_at(mut app: crate::tui::App, step: u64, args: &InspectArgs) -> String 
     if args.view == View::Flow {
         app.handle(crate::tui::Command::ToggleFlow);
     }
-    let (w, h) = args.size;
+    let (w, h) = args.size.unwrap_or((120, 40));
     crate::tui::buffer_text(&crate::tui::render(&app, w, h, false))
 }
 
 fn inspect_trace_cmd(path: &Path, args: &InspectArgs, out: Out<'_>) -> Result<u8, CliError> {
+    // The options of a live run mean nothing for a recording: say so.
+    let live_only = [
+        (args.seed.is_some(), "--seed"),
+        (args.strategy.is_some(), "--strategy"),
+        (!args.params.is_empty(), "--param"),
+        (args.faults.is_some(), "--faults"),
+        (args.max_steps.is_some(), "--max-steps"),
+        (args.trace.is_some(), "--trace"),
+    ];
+    if let Some((_, flag)) = live_only.iter().find(|(given, _)| *given) {
+        return Err(CliError::bad_input(format!(
+            "{flag} is for a live run (inspect SCENARIO); {} is a recorded trace, which has its own",
+            path.display()
+        )));
+    }
+    // A cut or damaged trace opens up to the damage, and says so.
+    let (trace, damage) = rehearsal::trace::read_trace_prefix(path).map_err(|e| CliError::bad_input(e.to_string()))?;
+    let note = damage.map(|e| format!("{e}: showing the {} events before it", trace.events.len()));
+    let mut app = crate::tui::App::new(trace);
     match args.snapshot_at {
         Some(step) => {
-            let trace = rehearsal::trace::read_trace(path).map_err(|e| CliError::bad_input(e.to_string()))?;
-            let app = crate::tui::App::new(trace);
+            if let Some(n) = &note {
+                eprintln!("note: {n}");
+            }
             writeln!(out, "{}", screen_at(app, step, args)).map_err(io_err)?;
             Ok(EXIT_OK)
         }
         None => {
-            crate::tui::inspect_trace(path, args.view == View::Flow).map_err(CliError::bad_input)?;
-            Ok(EXIT_OK)
+            if let Some(n) = note {
+                app.note(n);
+            }
+            crate::tui::inspect(app, args.view == View::Flow).map_err(CliError::bad_input)?;
+            Ok(exit_after_terminal())
         }
     }
 }

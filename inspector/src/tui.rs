@@ -7,7 +7,7 @@
 //! and explains in the help. The [`views`] draw it; [`terminal`] runs it on
 //! a real terminal.
 //!
-//! The command line calls [`inspect_trace`] for the interactive inspector
+//! The command line calls [`inspect`] for the interactive inspector
 //! and [`snapshot`] to print one screen (`--snapshot-at N --size WxH`).
 
 pub mod app;
@@ -26,40 +26,29 @@ pub(crate) mod fixture;
 mod tests;
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Span;
 use ratatui::Terminal;
-use rehearsal::trace::{read_trace, Trace};
+use rehearsal::trace::Trace;
 
 pub use app::App;
 pub use commands::{Command, Key};
 pub use views::Theme;
 
-/// Opens the trace at `path` and runs the inspector on the terminal until
-/// the user quits. Colour is off when the `NO_COLOR` environment variable is
-/// set (and not empty). With `flow`, the log's pane starts on the message
-/// flow. Errors are one line: the trace's (naming the file and line) or the
-/// terminal's.
-pub fn inspect_trace(path: &Path, flow: bool) -> Result<(), String> {
-    let trace = read_trace(path).map_err(|e| e.to_string())?;
-    let mut app = App::new(trace);
+/// Runs the inspector on `app` (a recording's or a live run's) on the
+/// terminal until the user quits; `flow` starts on the message flow. Colour
+/// is off when the `NO_COLOR` environment variable is set (and not empty).
+/// Errors are one line.
+pub fn inspect(mut app: App, flow: bool) -> Result<(), String> {
     if flow {
         app.handle(Command::ToggleFlow);
     }
-    terminal::run(&mut app, Theme::new(color_from_env())).map_err(|e| format!("the terminal: {e}"))
-}
-
-/// Runs the inspector over a live run until the user quits (which ends
-/// the run). With `flow`, the log's pane starts on the message flow.
-/// Errors are one line: the terminal's.
-pub fn inspect_live(run: live::LiveRun, flow: bool) -> Result<(), String> {
-    let mut app = App::live(run);
-    if flow {
-        app.handle(Command::ToggleFlow);
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err("the inspector needs a terminal; --snapshot-at N prints one screen as text instead".into());
     }
     terminal::run(&mut app, Theme::new(color_from_env())).map_err(|e| format!("the terminal: {e}"))
 }

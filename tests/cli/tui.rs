@@ -140,15 +140,15 @@ fn a_live_run_in_a_real_terminal_steps_plays_and_quits() {
     let s =
         t.wait("the live inspector", |s| status_line(s).contains("LIVE") && status_line(s).contains("step 0 of 0+"));
     assert!(s.contains("counter CounterActor"), "{s}");
-    // End, then step: the run takes its first step.
-    t.keys(&["G", "l"]);
+    // The end of step 0 (the set-up), then a step: the run takes its first step.
+    t.keys(&[":", "0", "Enter", "l"]);
     t.wait("the first delivery", |s| status_line(s).contains("step 1 of 1+"));
     t.keys(&[":", "5", "Enter"]);
     t.wait("step 5", |s| status_line(s).contains("step 5 of"));
     // Play fast to the end: the verdict shows.
     t.keys(&["+", "+", "+", "+", " "]);
     let s = t.wait("the end of the run", |s| s.contains("the run ended: idle"));
-    assert!(status_line(&s).contains("LIVE (ended)"), "{s}");
+    assert!(status_line(&s).contains("LIVE (ended, invariants ok)"), "{s}");
     t.keys(&["q"]);
     let s = t.wait("the shell after quitting", |s| s.contains("EXITED 0"));
     assert!(!s.contains("LIVE"), "the terminal was not restored: {s}");
@@ -188,4 +188,38 @@ fn live_snapshots_and_bad_targets() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+}
+
+#[test]
+fn closing_the_terminal_on_a_live_run_leaves_a_replayable_trace() {
+    if !has_tmux() {
+        assert!(std::env::var_os("CI").is_none(), "tmux is missing on CI");
+        eprintln!("SKIPPED: tmux is not installed; `apt-get install tmux` to run the terminal test");
+        return;
+    }
+    let trace = tmp("live-hup.jsonl");
+    let _ = std::fs::remove_file(&trace);
+    let cmd = format!("{} inspect pipeline --seed 1 --trace {}", bin().display(), trace.display());
+    let t = Tmux::new("hup", &cmd, 100, 30);
+    t.wait("the live inspector", |s| status_line(s).contains("LIVE"));
+    t.keys(&[":", "4", "0", "Enter"]);
+    t.wait("step 40", |s| status_line(s).contains("step 40 of"));
+    // What the screen shows is on disk already, before anything ends.
+    let text = std::fs::read_to_string(&trace).unwrap();
+    assert!(text.lines().any(|l| l.contains("\"step\":40,")), "{text}");
+    // Close the terminal: SIGHUP. The run ends as an interruption.
+    drop(t);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = std::fs::read_to_string(&trace).unwrap_or_default();
+        if text.lines().last().is_some_and(|l| l.contains("\"end\"")) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the trace was not finished:\n{text}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let o = run(&["replay", trace.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("interrupted"), "{out}");
 }

@@ -55,9 +55,11 @@ fn err_of(path: &Path) -> TraceError {
     match read_trace(path) {
         Ok(t) => panic!("{} read as a valid trace: {:?}", path.display(), t.footer),
         Err(e) => {
-            // The error prints as file:line: message.
+            // The error prints as file:line: message (file: message when it
+            // is about the whole file).
             let text = e.to_string();
-            assert!(text.starts_with(&format!("{}:{}: ", e.file, e.line)), "{text}");
+            let at = if e.line == 0 { format!("{}: ", e.file) } else { format!("{}:{}: ", e.file, e.line) };
+            assert!(text.starts_with(&at), "{text}");
             e
         }
     }
@@ -354,6 +356,7 @@ fn a_missing_file() {
     let e = err_of(&path);
     assert!(matches!(e.kind, TraceErrorKind::Io(_)), "{e}");
     assert!(e.file.contains("missing"), "the error names the file: {e}");
+    assert!(!e.to_string().contains(".jsonl:0"), "no line 0: {e}");
     assert!(rehearsal::replay::replay_file(&path, |_| {}).is_err());
 }
 
@@ -405,4 +408,42 @@ fn an_interrupted_run_leaves_a_readable_prefix() {
     };
     assert_eq!(read, n, "every event up to the interruption");
     assert_eq!(err.kind, TraceErrorKind::Truncated);
+}
+
+#[test]
+fn header_errors_say_it_is_not_a_trace() {
+    // Bytes that are not UTF-8 on the first line.
+    let e = err_of(&write("binary", b"\xff\xfe\x00garbage\n"));
+    assert!(matches!(e.kind, TraceErrorKind::NotATrace(_)) && e.line == 1, "{e}");
+    // Version 0 does not exist.
+    let e = err_of(&write("v0", br#"{"format":"rehearsal-trace","version":0}"#));
+    assert!(e.to_string().contains("version 0"), "{e}");
+    // A JSON error names our line, not serde's "line 1".
+    let path = recorded("cut-mid-line");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let cut = &text[..text.len() / 2];
+    let e = err_of(&write("cut-mid-line", cut.as_bytes()));
+    assert!(!e.to_string().contains("at line 1 column"), "{e}");
+}
+
+#[test]
+fn a_cut_trace_reads_up_to_the_cut() {
+    let path = recorded("prefix");
+    let full = read_trace(&path).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // Cut after 10 events (header + 10 lines), and again in the middle of a line.
+    let whole = lines[..11].join("\n") + "\n";
+    let (t, e) = rehearsal::trace::read_trace_prefix(write("prefix-lines", whole.as_bytes())).unwrap();
+    assert_eq!(t.events, full.events[..10]);
+    assert!(matches!(e.unwrap().kind, TraceErrorKind::Truncated));
+    let ragged = format!("{}{}", whole, &lines[11][..lines[11].len() / 2]);
+    let (t, e) = rehearsal::trace::read_trace_prefix(write("prefix-ragged", ragged.as_bytes())).unwrap();
+    assert_eq!(t.events, full.events[..10]);
+    assert_eq!(e.unwrap().line, 12);
+    // A whole trace: everything, no error.
+    let (t, e) = rehearsal::trace::read_trace_prefix(&path).unwrap();
+    assert_eq!((t.events.len(), e), (full.events.len(), None));
+    // A bad header is still an error.
+    assert!(rehearsal::trace::read_trace_prefix(write("prefix-bad", b"hello\n")).is_err());
 }

@@ -111,7 +111,12 @@ pub struct TraceError {
 
 impl fmt::Display for TraceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: ", self.file, self.line)?;
+        // Line 0: the file as a whole (it could not be opened).
+        if self.line == 0 {
+            write!(f, "{}: ", self.file)?;
+        } else {
+            write!(f, "{}:{}: ", self.file, self.line)?;
+        }
         match &self.kind {
             TraceErrorKind::Io(e) => write!(f, "cannot read the trace: {e}"),
             TraceErrorKind::Empty => write!(f, "the file is empty; expected a rehearsal trace header"),
@@ -253,6 +258,52 @@ pub fn read_trace(path: impl AsRef<Path>) -> Result<Trace, TraceError> {
     Ok(Trace { header: r.header, events, footer })
 }
 
+/// Reads as much of the trace at `path` as is whole: its header must be
+/// good, but a file cut short (a run killed mid-write) or damaged further on
+/// gives the events before the damage, with the error that stopped the
+/// reading. The footer of a prefix counts its events and has no hash.
+///
+/// ```
+/// # use rehearsal::{Actor, Context, Handled};
+/// # struct A;
+/// # impl Actor for A {
+/// #     type Msg = u32;
+/// #     fn handle(&mut self, _: &mut Context<'_, Self>, _: u32) -> Handled { Ok(()) }
+/// # }
+/// # let dir = std::env::temp_dir().join(format!("rehearsal-prefix-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("cut.jsonl");
+/// let mut sys = rehearsal::System::with_trace_writer(
+///     rehearsal::Config::seeded(1),
+///     std::fs::File::create(&path).unwrap(),
+///     false,
+/// );
+/// sys.spawn("a", A);
+/// sys.finish().unwrap();
+/// drop(sys);
+/// let full = std::fs::read_to_string(&path).unwrap();
+/// // Cut the end line off.
+/// let cut: String = full.lines().take(2).map(|l| format!("{l}\n")).collect();
+/// std::fs::write(&path, cut).unwrap();
+/// let (trace, error) = rehearsal::trace::read_trace_prefix(&path).unwrap();
+/// assert_eq!(trace.events.len(), 1);
+/// assert!(error.unwrap().to_string().contains("ends without its end line"));
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// ```
+pub fn read_trace_prefix(path: impl AsRef<Path>) -> Result<(Trace, Option<TraceError>), TraceError> {
+    let mut r = TraceReader::open(path.as_ref())?;
+    let mut events = Vec::new();
+    let error = loop {
+        match r.next_event() {
+            Ok(Some(ev)) => events.push(ev),
+            Ok(None) => break None,
+            Err(e) => break Some(e),
+        }
+    };
+    let footer = r.footer.clone().unwrap_or(TraceFooter { events: events.len() as u64, hash: String::new() });
+    Ok((Trace { header: r.header, events, footer }, error))
+}
+
 impl TraceReader<BufReader<File>> {
     /// Opens a trace file and reads its header.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, TraceError> {
@@ -294,11 +345,16 @@ impl<R: BufRead> TraceReader<R> {
             footer: None,
             done: false,
         };
-        if !r.read_line()? {
-            return Err(r.error(TraceErrorKind::Empty));
+        match r.read_line() {
+            Ok(true) => {}
+            Ok(false) => return Err(r.error(TraceErrorKind::Empty)),
+            Err(TraceError { kind: TraceErrorKind::BadLine(why), line, file }) => {
+                return Err(TraceError { file, line, kind: TraceErrorKind::NotATrace(why) })
+            }
+            Err(e) => return Err(e),
         }
-        let v: serde_json::Value =
-            serde_json::from_str(&r.buf).map_err(|e| r.error(TraceErrorKind::NotATrace(format!("not JSON: {e}"))))?;
+        let v: serde_json::Value = serde_json::from_str(&r.buf)
+            .map_err(|e| r.error(TraceErrorKind::NotATrace(format!("not JSON: {}", Self::json_error(&e)))))?;
         match v.get("format").and_then(|f| f.as_str()) {
             Some(FORMAT_NAME) => {}
             Some(other) => return Err(r.error(TraceErrorKind::NotATrace(format!("format is \"{other}\"")))),
@@ -308,11 +364,12 @@ impl<R: BufRead> TraceReader<R> {
             Some(n) if n > u64::from(FORMAT_VERSION) => {
                 return Err(r.error(TraceErrorKind::FutureVersion { found: u32::try_from(n).unwrap_or(u32::MAX) }))
             }
+            Some(0) => return Err(r.error(TraceErrorKind::NotATrace("version 0: versions start at 1".into()))),
             Some(_) => {}
             None => return Err(r.error(TraceErrorKind::NotATrace("no numeric \"version\" field".into()))),
         }
-        r.header =
-            serde_json::from_value(v).map_err(|e| r.error(TraceErrorKind::NotATrace(format!("bad header: {e}"))))?;
+        r.header = serde_json::from_value(v)
+            .map_err(|e| r.error(TraceErrorKind::NotATrace(format!("bad header: {}", Self::json_error(&e)))))?;
         Ok(r)
     }
 
@@ -333,6 +390,16 @@ impl<R: BufRead> TraceReader<R> {
 
     fn error(&self, kind: TraceErrorKind) -> TraceError {
         TraceError { file: self.file.clone(), line: self.line_no.max(1), kind }
+    }
+
+    /// A JSON error on the current line, without serde's own "at line 1
+    /// column N" (the line is ours; the column is kept).
+    fn json_error(e: &serde_json::Error) -> String {
+        let text = e.to_string();
+        match text.rfind(" at line ") {
+            Some(at) => format!("{} (column {})", &text[..at], e.column()),
+            None => text,
+        }
     }
 
     /// Reads the next non-empty line into `buf`; false at the end of input.
@@ -371,7 +438,7 @@ impl<R: BufRead> TraceReader<R> {
         let line = self.buf.trim_start();
         if line.starts_with("{\"end\"") {
             let f: FooterLine = serde_json::from_str(&self.buf)
-                .map_err(|e| self.error(TraceErrorKind::BadLine(format!("bad end line: {e}"))))?;
+                .map_err(|e| self.error(TraceErrorKind::BadLine(format!("bad end line: {}", Self::json_error(&e)))))?;
             self.done = true;
             if f.end.events != self.read {
                 return Err(self.error(TraceErrorKind::CountMismatch { footer: f.end.events, read: self.read }));
@@ -387,7 +454,7 @@ impl<R: BufRead> TraceReader<R> {
             return Ok(None);
         }
         let ev: Event =
-            serde_json::from_str(&self.buf).map_err(|e| self.error(TraceErrorKind::BadLine(e.to_string())))?;
+            serde_json::from_str(&self.buf).map_err(|e| self.error(TraceErrorKind::BadLine(Self::json_error(&e))))?;
         ev.digest(&mut self.digest);
         self.read += 1;
         Ok(Some(ev))

@@ -510,7 +510,17 @@ impl App {
                 }
             }
             Command::First => self.move_to(0),
-            Command::Last => self.move_to(self.timeline.len().saturating_sub(1)),
+            Command::Last => {
+                // A live run runs on toward its end first (a bounded stretch).
+                if self.growing() {
+                    let target = self.timeline.last_step().saturating_add(LIVE_SEARCH_STEPS);
+                    self.reach_step(target.saturating_sub(1));
+                    if self.growing() {
+                        self.say(format!("ran {LIVE_SEARCH_STEPS} more steps; the run goes on (G again)"));
+                    }
+                }
+                self.move_to(self.timeline.len().saturating_sub(1));
+            }
             Command::GoToPrompt => self.prompt = Some(Prompt::GoTo(String::new())),
             Command::SearchPrompt => self.prompt = Some(Prompt::Search(String::new())),
             Command::PlayPause => {
@@ -519,6 +529,7 @@ impl App {
                 if self.playing && self.cursor + 1 >= self.timeline.len() && !self.growing() {
                     // At the end: play from the start.
                     self.move_to(0);
+                    self.say("playing from the start");
                 }
             }
             Command::PlayBackward => {
@@ -540,7 +551,8 @@ impl App {
                     self.refresh_filter();
                     if self.filter {
                         let n = self.filtered.len();
-                        self.say(format!("the log shows only the {n} matches of {text} (so far); f shows all"));
+                        let so_far = if self.growing() { " so far" } else { "" };
+                        self.say(format!("the log shows only the {n} matches of {text}{so_far}; f shows all"));
                     } else {
                         self.say("the log shows every event");
                     }
@@ -609,6 +621,12 @@ impl App {
             Command::Tick => self.tick(),
             Command::Click(target) => self.click(target),
         }
+    }
+
+    /// Shows a message on the bottom line until the next command (a note
+    /// about the trace, say).
+    pub fn note(&mut self, m: impl Into<String>) {
+        self.say(m);
     }
 
     fn say(&mut self, m: impl Into<String>) {
@@ -697,6 +715,8 @@ impl App {
         match self.prompt.take() {
             Some(Prompt::GoTo(s)) => match s.parse::<u64>() {
                 Ok(step) => self.go_to_step(step),
+                // All digits but too big: as far as it goes.
+                Err(_) if !s.is_empty() => self.go_to_step(u64::MAX),
                 Err(_) => self.say("go to: type a step number"),
             },
             Some(Prompt::Search(s)) => self.search(&s),
@@ -769,7 +789,8 @@ impl App {
 
     fn move_selection(&mut self, by: isize) {
         if self.help {
-            let n = super::commands::BINDINGS.len();
+            // Helps wrap onto more lines; the view clamps to what there is.
+            let n = super::commands::BINDINGS.len() * 3;
             self.help_scroll = step_index(self.help_scroll, by, n);
             return;
         }

@@ -2,7 +2,7 @@
 //! detail pane, and the actors an event involves (for search).
 
 use rehearsal::trace::{AskOutcome, MsgKind};
-use rehearsal::{ActorId, Event, EventKind};
+use rehearsal::{ActorId, Event, EventKind, Overflow};
 use serde_json::Value;
 
 use super::model::Actors;
@@ -102,7 +102,7 @@ pub fn principal(kind: &EventKind) -> Option<ActorId> {
 }
 
 fn who(actors: &Actors, a: Option<ActorId>) -> String {
-    a.map_or_else(|| "outside".to_string(), |a| actors.name(a))
+    a.map_or_else(|| "outside".to_string(), |a| actors.label(a))
 }
 
 /// An enum's variant in snake_case, as the trace writes it (`ChildEnded` →
@@ -141,7 +141,7 @@ pub fn summary(ev: &Event, actors: &Actors) -> String {
 }
 
 fn summary_text(ev: &Event, actors: &Actors) -> String {
-    let n = |a: ActorId| actors.name(a);
+    let n = |a: ActorId| actors.label(a);
     match &ev.kind {
         EventKind::Spawn { actor, parent, type_name, .. } => match parent {
             Some(p) => format!("{} ({type_name}) under {}", n(*actor), n(*p)),
@@ -191,7 +191,15 @@ fn summary_text(ev: &Event, actors: &Actors) -> String {
         }
         EventKind::Batch { actor, size } => format!("{} takes {size} at once", n(*actor)),
         EventKind::Overflow { actor, msg, policy, depth } => {
-            format!("{} full at {depth}: {} {msg}", n(*actor), lower(policy))
+            // What the policy did with the message that found the mailbox full.
+            let what = match policy {
+                Overflow::DropNewest => format!("{msg} dropped (drop_newest)"),
+                Overflow::DropOldest => format!("{msg} in, the oldest out (drop_oldest)"),
+                Overflow::Reject => format!("{msg} handed back (reject)"),
+                Overflow::Block => format!("{msg} parked (block)"),
+                Overflow::Fail => format!("{msg} fails the receiver (fail)"),
+            };
+            format!("{} full at {depth}: {what}", n(*actor))
         }
         EventKind::Admitted { actor, msg } => format!("{msg} admitted to {}", n(*actor)),
         EventKind::Fault { rule, action, actor, msg } => match msg {
@@ -218,12 +226,12 @@ const ACTOR_FIELDS: [&str; 11] =
 fn field_value(key: &str, v: &Value, actors: &Actors, ids: bool) -> String {
     match v {
         Value::Number(n) if ids && ACTOR_FIELDS.contains(&key) => match n.as_u64() {
-            Some(id) => format!("#{id} {}", actors.name(ActorId(id))),
+            Some(id) => format!("#{id} {}", actors.label(ActorId(id))),
             None => n.to_string(),
         },
         Value::Array(items) if ids && key == "actors" => {
             let names: Vec<String> =
-                items.iter().map(|i| i.as_u64().map_or(i.to_string(), |id| actors.name(ActorId(id)))).collect();
+                items.iter().map(|i| i.as_u64().map_or(i.to_string(), |id| actors.label(ActorId(id)))).collect();
             names.join(", ")
         }
         Value::Number(n) if key == "msg" => format!("m{n}"),

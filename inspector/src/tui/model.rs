@@ -56,6 +56,9 @@ pub struct ActorInfo {
 pub struct Actors {
     infos: Vec<ActorInfo>,
     by_id: HashMap<u64, usize>,
+    /// How many actors bear each name (a restarted supervisor's new
+    /// children take their predecessors' names).
+    names: HashMap<String, u32>,
     /// Indexes in supervision-tree order: each actor followed by its
     /// children, depth first, children in spawn order.
     tree: Vec<usize>,
@@ -92,6 +95,16 @@ impl Actors {
         self.info(id).map_or_else(|| id.to_string(), |a| a.name.clone())
     }
 
+    /// `id`'s name as the screen shows it: with its id after it (`worker-0
+    /// #12`) when other actors bear the same name.
+    pub fn label(&self, id: ActorId) -> String {
+        match self.info(id) {
+            None => id.to_string(),
+            Some(a) if self.names.get(&a.name).is_some_and(|n| *n > 1) => format!("{} {id}", a.name),
+            Some(a) => a.name.clone(),
+        }
+    }
+
     /// The actors in supervision-tree order, as spawn indexes.
     pub fn tree_order(&self) -> &[usize] {
         &self.tree
@@ -108,6 +121,7 @@ impl Actors {
             return;
         }
         self.by_id.insert(id.0, self.infos.len());
+        *self.names.entry(name.to_string()).or_default() += 1;
         self.infos.push(ActorInfo {
             id: *id,
             name: name.to_string(),
@@ -172,6 +186,9 @@ pub enum ActorState {
     Stopped,
     /// Stopped abnormally: failed without a supervisor to restart it, or killed.
     Failed,
+    /// Running, but parked: a send of its waits for room in a full
+    /// mailbox with the `block` policy, and it handles nothing until then.
+    Blocked,
 }
 
 impl ActorState {
@@ -180,9 +197,10 @@ impl ActorState {
         match self {
             ActorState::Unborn => " ",
             ActorState::Running => "●",
-            ActorState::Restarting => "↻",
+            ActorState::Restarting => "◐",
             ActorState::Stopped => "○",
             ActorState::Failed => "✗",
+            ActorState::Blocked => "‖",
         }
     }
 
@@ -194,6 +212,7 @@ impl ActorState {
             ActorState::Restarting => "restarting (suspended)",
             ActorState::Stopped => "stopped",
             ActorState::Failed => "failed",
+            ActorState::Blocked => "blocked (a send waits for room in a full mailbox)",
         }
     }
 }
@@ -240,10 +259,26 @@ pub struct ActorStatus {
     pub delivered: u64,
     /// Its failures.
     pub failures: u32,
+    /// Its sends parked on full mailboxes (policy `block`): it is blocked.
+    pub parked: u32,
+    /// Sends parked on its full mailbox, waiting for room.
+    pub waiting: u32,
     /// How it ended, if it did (stop or suspension).
     pub ended: Option<Ended>,
     /// The steps of its last restarts, newest first (`u64::MAX`: none).
     recent_restarts: [u64; STORM_RESTARTS - 1],
+}
+
+impl ActorStatus {
+    /// The state to show: [`ActorState::Blocked`] for a running actor with
+    /// a parked send.
+    pub fn shown_state(&self) -> ActorState {
+        if self.state == ActorState::Running && self.parked > 0 {
+            ActorState::Blocked
+        } else {
+            self.state
+        }
+    }
 }
 
 /// Run-wide counters at the cursor.
@@ -373,6 +408,8 @@ pub struct Model {
     pub warnings: BTreeMap<WarningKey, WarningCount>,
     /// Why the system stopped, if an escalation reached the root.
     pub system_stopped: Option<String>,
+    /// Parked sends: message → (receiver, the sender it parks, if any).
+    pub parked: BTreeMap<u64, (ActorId, Option<ActorId>)>,
 }
 
 impl Model {
@@ -399,8 +436,23 @@ impl Model {
         self.actors.get_mut(i)
     }
 
-    /// Applies event `at`, whose mailbox depth change is `delta`.
-    fn apply(&mut self, actors: &Actors, at: usize, ev: &Event, delta: i32) {
+    /// A parked send is admitted or gone: its receiver waits for one fewer,
+    /// its sender is one step nearer unblocked.
+    fn unpark(&mut self, actors: &Actors, msg: u64) {
+        if let Some((to, from)) = self.parked.remove(&msg) {
+            if let Some(s) = self.status_mut(actors, to) {
+                s.waiting = s.waiting.saturating_sub(1);
+            }
+            if let Some(s) = from.and_then(|f| self.status_mut(actors, f)) {
+                s.parked = s.parked.saturating_sub(1);
+            }
+        }
+    }
+
+    /// Applies event `at`, whose mailbox depth change is `delta`; `prev` is
+    /// the event before it (a `block` overflow right after its own send
+    /// parks that send's sender).
+    fn apply(&mut self, actors: &Actors, at: usize, ev: &Event, delta: i32, prev: Option<&Event>) {
         self.applied = at + 1;
         self.step = ev.step;
         self.time = ev.time;
@@ -493,6 +545,21 @@ impl Model {
                 self.counts.deadlocks += 1;
                 self.warn(WarningKind::Deadlock, cycle.first().copied(), at);
             }
+            EventKind::Overflow { actor, msg, policy: Overflow::Block, .. } => {
+                self.counts.overflows += 1;
+                let sender = match prev.map(|p| &p.kind) {
+                    Some(EventKind::Send { msg: m, from, .. }) if m == msg => *from,
+                    _ => None,
+                };
+                self.parked.insert(msg.0, (*actor, sender));
+                if let Some(s) = self.status_mut(actors, *actor) {
+                    s.waiting += 1;
+                }
+                if let Some(s) = sender.and_then(|p| self.status_mut(actors, p)) {
+                    s.parked += 1;
+                }
+            }
+            EventKind::Admitted { msg, .. } => self.unpark(actors, msg.0),
             EventKind::Overflow { actor, policy, .. } => {
                 self.counts.overflows += 1;
                 if *policy != Overflow::Block {
@@ -502,7 +569,8 @@ impl Model {
                 }
             }
             EventKind::Fault { .. } => self.counts.faults += 1,
-            EventKind::DeadLetter { to, reason, .. } => {
+            EventKind::DeadLetter { to, reason, msg, .. } => {
+                self.unpark(actors, msg.0);
                 self.counts.dead_letters += 1;
                 if let Some(i) = reason_index(*reason) {
                     self.counts.dead_by_reason[i] += 1;
@@ -750,7 +818,7 @@ impl Timeline {
             }
             let delta = self.boxes.delta(events, i);
             self.deltas.push(delta);
-            self.tip.apply(&self.actors, i, ev, delta);
+            self.tip.apply(&self.actors, i, ev, delta, i.checked_sub(1).map(|p| &events[p]));
             if let EventKind::Send { msg, .. } = &ev.kind {
                 // Ids grow with each send, so this almost always appends.
                 let key = (msg.0, u32::try_from(i).unwrap_or(u32::MAX));
@@ -829,7 +897,8 @@ impl Timeline {
         }
         let from = model.applied;
         for i in from..target {
-            model.apply(&self.actors, i, &self.trace.events[i], self.deltas[i]);
+            let prev = i.checked_sub(1).map(|p| &self.trace.events[p]);
+            model.apply(&self.actors, i, &self.trace.events[i], self.deltas[i], prev);
         }
         target - from
     }
@@ -978,7 +1047,7 @@ mod tests {
     fn fold_from_start(tl: &Timeline, applied: usize) -> Model {
         let mut m = Model::default();
         for i in 0..applied {
-            m.apply(&tl.actors, i, &tl.trace.events[i], tl.deltas[i]);
+            m.apply(&tl.actors, i, &tl.trace.events[i], tl.deltas[i], i.checked_sub(1).map(|p| &tl.trace.events[p]));
         }
         m
     }
@@ -1315,6 +1384,47 @@ mod tests {
         // The high-water mark at the end is the series' peak.
         let end = tl.model_at(tl.len());
         assert_eq!(tl.depth_series(collector, tl.len(), 20).into_iter().max(), Some(end.actors[collector].high_water));
+    }
+
+    #[test]
+    fn blocked_senders_and_waiting_sends_match_the_engine() {
+        use rehearsal::{Config, System};
+        for seed in 0..6 {
+            let s = rehearsal_scenarios::find("backpressure").unwrap();
+            let params = rehearsal_scenarios::Params::resolve(s, &[("policy", "block")]).unwrap();
+            let mut sys = System::new(Config::seeded(seed).scenario("backpressure", params.to_json()));
+            // Record what the engine says before every step.
+            let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+            let log = seen.clone();
+            sys.observe(move |sys| {
+                log.borrow_mut().push((sys.events_len(), sys.blocked()));
+                rehearsal::Observed::Continue
+            });
+            s.run(&mut sys).unwrap();
+            let events: Vec<Event> = sys.events().cloned().collect();
+            let trace = Trace { header: sys.header(), events, footer: TraceFooter { events: 0, hash: String::new() } };
+            let tl = Timeline::new(trace);
+            let mut blocked_somewhere = false;
+            for (at, blocked) in seen.borrow().iter() {
+                let m = tl.model_at(*at);
+                let mut shown: Vec<ActorId> = tl
+                    .actors()
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| m.actors.get(*i).is_some_and(|s| s.parked > 0))
+                    .map(|(_, a)| a.id)
+                    .collect();
+                shown.sort();
+                let mut engine = blocked.clone();
+                engine.sort();
+                assert_eq!(shown, engine, "seed {seed}, after {at} events");
+                blocked_somewhere |= !engine.is_empty();
+                let waiting: u32 = m.actors.iter().map(|s| s.waiting).sum();
+                assert!(waiting as usize >= engine.len(), "seed {seed}: every blocked sender's send waits");
+                assert_eq!(waiting as usize, m.parked.len());
+            }
+            assert!(blocked_somewhere, "seed {seed}: the producer never blocked");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use std::io::{self, Stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
@@ -128,28 +129,50 @@ pub fn run(app: &mut App, theme: Theme) -> io::Result<()> {
     let mut terminal = init()?;
     let _restore = Restore;
     let mut next_tick = Instant::now() + TICK;
+    let signalled = crate::interrupted();
+    // Terminal events come from a thread of their own: when the terminal
+    // goes away (its window closed), reading it can spin without end, and
+    // this loop must still see the hang-up signal, finish a live run's
+    // trace and leave.
+    let (tx, events) = mpsc::channel();
+    std::thread::Builder::new().name("terminal-events".into()).spawn(move || {
+        while let Ok(ev) = event::read() {
+            if tx.send(ev).is_err() {
+                break;
+            }
+        }
+    })?;
     loop {
-        terminal.draw(|frame| views::render(frame, app, &theme))?;
+        if signalled.load(std::sync::atomic::Ordering::Relaxed) {
+            // SIGTERM or SIGHUP (the terminal closed): leave as on `q`.
+            app.handle(Command::Quit);
+        }
         if app.should_quit() {
             return Ok(());
         }
+        terminal.draw(|frame| views::render(frame, app, &theme))?;
         let timeout = next_tick.saturating_duration_since(Instant::now());
-        if event::poll(timeout)? {
-            let ev = event::read()?;
-            if let Event::Resize(..) = ev {
-                terminal.autoresize()?;
-            }
-            if let Some(key) = key_of(&ev) {
-                app.handle_key(key);
-            }
-            if let Event::Mouse(m) = ev {
-                if m.kind == MouseEventKind::Down(MouseButton::Left) {
-                    let size = terminal.size()?;
-                    let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
-                    if let Some(cmd) = views::click(app, area, m.column, m.row) {
-                        app.handle(cmd);
+        match events.recv_timeout(timeout) {
+            Ok(ev) => {
+                if let Event::Resize(..) = ev {
+                    terminal.autoresize()?;
+                }
+                if let Some(key) = key_of(&ev) {
+                    app.handle_key(key);
+                }
+                if let Event::Mouse(m) = ev {
+                    if m.kind == MouseEventKind::Down(MouseButton::Left) {
+                        let size = terminal.size()?;
+                        let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+                        if let Some(cmd) = views::click(app, area, m.column, m.row) {
+                            app.handle(cmd);
+                        }
                     }
                 }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(io::Error::other("the terminal closed"));
             }
         }
         if Instant::now() >= next_tick {

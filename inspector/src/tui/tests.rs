@@ -167,7 +167,7 @@ fn a_coloured_snapshot_is_the_plain_one_with_escapes() {
 fn states_show_without_colour() {
     let t = fixture::sample_trace();
     let at_failure = snapshot(t.clone(), 12, 80, 24, false);
-    assert!(at_failure.contains("↻ worker-1"), "suspended after its failure:\n{at_failure}");
+    assert!(at_failure.contains("◐ worker-1"), "suspended after its failure:\n{at_failure}");
     let end = snapshot(t.clone(), 27, 120, 40, false);
     assert!(end.contains("○ temp"), "stopped:\n{end}");
     assert!(end.contains("● worker-1 Worker ↻3"), "running again, restarted 3 times:\n{end}");
@@ -290,7 +290,7 @@ fn the_causal_chain_is_marked_without_colour() {
         }
         let s = screen(&app, 120, 40);
         for i in [9, 13, 14] {
-            assert!(s.lines().any(|l| l.contains(&format!("┃ {i:>3} "))), "{i} not marked:\n{s}");
+            assert!(s.lines().any(|l| l.contains(&format!("┃ {i:>5} "))), "{i} not marked:\n{s}");
         }
     }
     // In colour, the chain is bold and cyan, the cursor's row stays yellow.

@@ -61,6 +61,7 @@ impl Theme {
             ActorState::Restarting => self.fg(Color::Yellow).add_modifier(Modifier::BOLD),
             ActorState::Stopped => self.dim(),
             ActorState::Failed => self.fg(Color::Red).add_modifier(Modifier::BOLD),
+            ActorState::Blocked => self.fg(Color::Magenta).add_modifier(Modifier::BOLD),
             ActorState::Unborn => Style::new(),
         }
     }
@@ -330,4 +331,17 @@ pub fn fit(s: &str, width: usize) -> String {
         out.push('…');
         out
     }
+}
+
+/// An actor's name cut to `width` columns, keeping a numbered suffix
+/// (`worker-12` → `wor…-12`) so that numbered siblings stay apart.
+pub fn fit_name(name: &str, width: usize) -> String {
+    let len = name.chars().count();
+    let tail = name.rfind(['-', '_', '.', ':', '/']).map_or(0, |p| name[p..].chars().count());
+    if len <= width || tail == 0 || tail + 2 > width {
+        return fit(name, width);
+    }
+    let head: String = name.chars().take(width - 1 - tail).collect();
+    let end: String = name.chars().skip(len - tail).collect();
+    format!("{head}…{end}")
 }

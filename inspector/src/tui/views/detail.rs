@@ -43,7 +43,7 @@ fn warning(app: &App) -> Option<(String, Vec<(String, String)>)> {
     };
     let mut rows = vec![("warning".to_string(), format!("{} {}", key.kind.symbol(), key.kind.label()))];
     if let Some(a) = key.actor {
-        rows.push(("actor".into(), format!("{a} {}", tl.actors().name(a))));
+        rows.push(("actor".into(), format!("{a} {}", tl.actors().label(a))));
     }
     rows.push(("count".into(), count.count.to_string()));
     rows.push(("first".into(), at(count.first)));
@@ -77,12 +77,21 @@ fn actor(app: &App, id: ActorId) -> (String, Vec<(String, String)>) {
     let st = app.model().actor(actors, id).cloned().unwrap_or_default();
     let children = actors.iter().filter(|a| a.parent == Some(id) && a.spawned_at <= app.cursor()).count();
     let mut rows = vec![
-        ("state".to_string(), format!("{} {}", st.state.symbol(), st.state.label())),
-        ("mailbox".to_string(), format!("depth {}, high {}, drops {}", st.depth, st.high_water, st.drops)),
+        ("state".to_string(), format!("{} {}", st.shown_state().symbol(), st.shown_state().label())),
+        ("mailbox".to_string(), {
+            let mut m = format!("depth {}, high {}, drops {}", st.depth, st.high_water, st.drops);
+            if st.waiting > 0 {
+                m.push_str(&format!(", {} parked sends waiting for room", st.waiting));
+            }
+            if st.parked > 0 {
+                m.push_str(&format!("; {} of its own sends parked", st.parked));
+            }
+            m
+        }),
         ("restarts".to_string(), format!("{}, failures {}", st.restarts, st.failures)),
         (
             "parent".to_string(),
-            info.parent.map_or_else(|| "none (top level)".into(), |p| format!("{p} {}", actors.name(p))),
+            info.parent.map_or_else(|| "none (top level)".into(), |p| format!("{p} {}", actors.label(p))),
         ),
     ];
     if info.supervisor || children > 0 {

@@ -223,7 +223,7 @@ fn shape(ev: &Event, lane: &impl Fn(ActorId) -> Option<usize>) -> Shape {
 /// A few words about an event, for the end of its row; names only where
 /// the lanes do not already say them.
 fn note(ev: &Event, shape: &Shape, actors: &Actors) -> String {
-    let who = |a: Option<ActorId>| a.map_or_else(|| "outside".to_string(), |a| actors.name(a));
+    let who = |a: Option<ActorId>| a.map_or_else(|| "outside".to_string(), |a| actors.label(a));
     let text = match &ev.kind {
         EventKind::Send { msg, from, to, what, .. } => {
             let mut s = format!("{msg} send");
@@ -236,11 +236,11 @@ fn note(ev: &Event, shape: &Shape, actors: &Actors) -> String {
                         s = format!("{s} from {}", who(*from));
                     }
                     if *t == End::Edge {
-                        s = format!("{s} to {}", actors.name(*to));
+                        s = format!("{s} to {}", actors.label(*to));
                     }
                 }
                 Shape::Mark { .. } => s = format!("{s} to itself"),
-                Shape::Blank => s = format!("{s} {} → {}", who(*from), actors.name(*to)),
+                Shape::Blank => s = format!("{s} {} → {}", who(*from), actors.label(*to)),
             }
             return s;
         }
@@ -259,7 +259,7 @@ fn note(ev: &Event, shape: &Shape, actors: &Actors) -> String {
         k => k.name().to_string(),
     };
     match (shape, lane_actors(&ev.kind).first()) {
-        (Shape::Blank, Some(a)) => format!("{}: {text}", actors.name(*a)),
+        (Shape::Blank, Some(a)) => format!("{}: {text}", actors.label(*a)),
         _ => text,
     }
 }
@@ -269,7 +269,7 @@ fn note(ev: &Event, shape: &Shape, actors: &Actors) -> String {
 pub fn layout(app: &App, width: usize, height: usize) -> Flow {
     let tl = app.timeline();
     let events = tl.events();
-    let gutter = 3 + digits(events.len().saturating_sub(1) as u64) + 1;
+    let gutter = 3 + digits(events.len().saturating_sub(1) as u64).max(super::log::MIN_INDEX_DIGITS) + 1;
     let (rows, at) = window_events(app, height.saturating_sub(1));
     let involved: std::collections::HashSet<ActorId> =
         rows.iter().flat_map(|&i| lane_actors(&events[i].kind)).collect();
@@ -349,25 +349,12 @@ pub fn cells(shape: &Shape, lanes: usize, width: usize) -> Vec<(char, bool)> {
     cells
 }
 
-/// A lane's name cut to `width` columns, keeping a numbered suffix
-/// (`worker-12` → `wor…-12`) so that numbered siblings stay apart.
-pub fn fit_name(name: &str, width: usize) -> String {
-    let len = name.chars().count();
-    let tail = name.rfind(['-', '_', '.', ':', '/']).map_or(0, |p| name[p..].chars().count());
-    if len <= width || tail == 0 || tail + 2 > width {
-        return fit(name, width);
-    }
-    let head: String = name.chars().take(width - 1 - tail).collect();
-    let end: String = name.chars().skip(len - tail).collect();
-    format!("{head}…{end}")
-}
-
 /// The line of lane names.
 fn header(flow: &Flow, actors: &Actors, theme: &Theme) -> Line<'static> {
     let w = flow.lane_width;
     let mut text = " ".repeat(flow.gutter);
     for a in &flow.lanes {
-        let name = fit_name(&actors.name(*a), w.saturating_sub(1));
+        let name = super::fit_name(&actors.label(*a), w.saturating_sub(1));
         text.push_str(&format!("{name:^w$}"));
     }
     Line::from(Span::styled(text, theme.label()))
@@ -511,12 +498,12 @@ mod tests {
 
     #[test]
     fn names_keep_their_number() {
-        assert_eq!(fit_name("client-0", 8), "client-0");
-        assert_eq!(fit_name("client-0", 6), "cli…-0");
-        assert_eq!(fit_name("worker-12", 5), "w…-12");
-        assert_eq!(fit_name("worker-12", 4), "wor…");
-        assert_eq!(fit_name("collector", 6), "colle…");
-        assert_eq!(fit_name("a-b", 0), "");
+        assert_eq!(crate::tui::views::fit_name("client-0", 8), "client-0");
+        assert_eq!(crate::tui::views::fit_name("client-0", 6), "cli…-0");
+        assert_eq!(crate::tui::views::fit_name("worker-12", 5), "w…-12");
+        assert_eq!(crate::tui::views::fit_name("worker-12", 4), "wor…");
+        assert_eq!(crate::tui::views::fit_name("collector", 6), "colle…");
+        assert_eq!(crate::tui::views::fit_name("a-b", 0), "");
     }
 
     #[test]

@@ -12,6 +12,11 @@ use super::{digits, window, Chain, Theme};
 use crate::tui::app::App;
 use crate::tui::describe;
 
+/// The event index column is at least this wide ...
+pub const MIN_INDEX_DIGITS: usize = 5;
+/// ... and the step column this wide.
+pub const MIN_STEP_DIGITS: usize = 3;
+
 /// The three marker columns before event `i`'s row (the flow's too): the
 /// cursor `▶`, the causal chain `┃`/`↳`, a breakpoint `◆` or a match `*`.
 pub fn gutter(app: &App, theme: &Theme, chain: &Chain, i: usize) -> Vec<Span<'static>> {
@@ -61,8 +66,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
         frame.render_widget(Paragraph::new(Span::styled("the trace has no events", theme.dim())), inner);
         return;
     }
-    let index_width = digits(events.len() as u64 - 1);
-    let step_width = digits(tl.last_step());
+    // At least 5 and 3 digits, so the columns stay put while a live run
+    // grows (and match its recording's).
+    let index_width = digits(events.len() as u64 - 1).max(MIN_INDEX_DIGITS);
+    let step_width = digits(tl.last_step()).max(MIN_STEP_DIGITS);
     let rows = visible(app, height);
     if rows.is_empty() {
         let text = "no event matches the search (so far): f shows every event";
@@ -79,6 +86,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
             ev.kind.name(),
             describe::summary(ev, tl.actors())
         );
+        // Cut with an ellipsis, so a cut message id never reads as another.
+        let text = super::fit(&text, (inner.width as usize).saturating_sub(3));
         let body = if i == app.cursor() {
             Span::styled(text, theme.cursor())
         } else if chain.contains(i) {

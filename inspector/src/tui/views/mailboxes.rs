@@ -1,14 +1,15 @@
 //! The mailboxes at the cursor, in the order `s` picks (deepest first at
 //! the start): depth, then as the pane's width allows capacity and policy
-//! (`8/old` is 8 with drop-oldest), a gauge of how full the mailbox is,
-//! high-water mark, drops, and a sparkline of its depth over the run so far.
+//! (`8/old` is 8 with drop-oldest), a gauge of how full a bounded mailbox
+//! is, high-water mark, drops, messages handled, and a sparkline of its
+//! depth over the run so far (wider as the pane is).
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::{fit, window, Theme};
+use super::{window, Theme};
 use crate::tui::app::App;
 
 /// Width of the gauge column.
@@ -59,23 +60,33 @@ pub fn sparkline(values: &[u32]) -> String {
 struct Columns {
     cap: bool,
     gauge: bool,
-    trend: bool,
+    handled: bool,
+    /// The sparkline's width (0: none).
+    trend: usize,
     name: usize,
 }
 
 impl Columns {
-    fn new(width: usize) -> Self {
+    /// The columns for a pane `width` wide; `handled` forces the column of
+    /// messages handled (the table is sorted by it).
+    fn new(width: usize, handled: bool) -> Self {
         let cap = width >= 36;
         let gauge = width >= 44;
-        let trend = width >= 58;
-        let fixed =
-            18 + if cap { 10 } else { 0 } + if gauge { GAUGE + 1 } else { 0 } + if trend { TREND + 1 } else { 0 };
-        Columns { cap, gauge, trend, name: width.saturating_sub(fixed + 1).max(4) }
+        let handled = handled || width >= 52;
+        // The sparkline takes half of what is left past 62 columns, up to 40.
+        let trend = if width >= 62 { (TREND + (width - 62) / 2).min(40) } else { 0 };
+        let fixed = 18
+            + if cap { 10 } else { 0 }
+            + if gauge { GAUGE + 1 } else { 0 }
+            + if handled { 8 } else { 0 }
+            + if trend > 0 { trend + 1 } else { 0 };
+        Columns { cap, gauge, handled, trend, name: width.saturating_sub(fixed + 1).max(4) }
     }
 
-    /// A row from its cells: name, depth, capacity, gauge, high, drops, trend.
-    fn row(&self, [name, depth, cap, gauge, high, drops, trend]: [&str; 7]) -> String {
-        let mut s = format!("{:<w$} {depth:>5}", fit(name, self.name), w = self.name);
+    /// A row from its cells: name, depth, capacity, gauge, high, drops,
+    /// handled, trend.
+    fn row(&self, [name, depth, cap, gauge, high, drops, handled, trend]: [&str; 8]) -> String {
+        let mut s = format!("{:<w$} {depth:>5}", super::fit_name(name, self.name), w = self.name);
         if self.cap {
             s.push_str(&format!(" {cap:>9}"));
         }
@@ -83,8 +94,11 @@ impl Columns {
             s.push_str(&format!(" {gauge:<GAUGE$}"));
         }
         s.push_str(&format!(" {high:>5} {drops:>5}"));
-        if self.trend {
-            s.push_str(&format!(" {trend:<TREND$}"));
+        if self.handled {
+            s.push_str(&format!(" {handled:>7}"));
+        }
+        if self.trend > 0 {
+            s.push_str(&format!(" {trend:<w$}", w = self.trend));
         }
         s
     }
@@ -117,8 +131,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
     let block = theme.block(title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let cols = Columns::new(inner.width as usize);
-    let header = cols.row(["actor", "depth", "cap", "full", "high", "drops", "trend"]);
+    let cols = Columns::new(inner.width as usize, sort == crate::tui::app::MailboxSort::Delivered);
+    let header = cols.row(["actor", "depth", "cap", "full", "high", "drops", "handled", "trend"]);
     let mut lines = vec![Line::from(Span::styled(header, theme.label()))];
     if rows.is_empty() {
         lines.push(Line::from(Span::styled("no messages yet", theme.dim())));
@@ -127,25 +141,28 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
     let selected =
         app.selected_actor().and_then(|a| actors.index_of(a)).and_then(|i| rows.iter().position(|&r| r == i));
     let start = window(selected.unwrap_or(0), rows.len(), height);
-    // An unbounded mailbox's gauge is relative to the deepest one now.
-    let deepest = rows.iter().filter_map(|&i| model.actors.get(i)).map(|s| s.depth).max().unwrap_or(0);
     for (pos, &i) in rows.iter().enumerate().skip(start).take(height) {
         let (Some(info), Some(st)) = (actors.get(i), model.actors.get(i)) else { continue };
+        // How full: only a bounded mailbox has a "full".
         let full = match info.mailbox {
             Some((cap, _)) => gauge(st.depth, cap, GAUGE),
-            None => gauge(st.depth, deepest, GAUGE),
+            None => "-".to_string(),
         };
-        let trend = if cols.trend { sparkline(&tl.depth_series(i, model.applied, TREND)) } else { String::new() };
+        let trend =
+            if cols.trend > 0 { sparkline(&tl.depth_series(i, model.applied, cols.trend)) } else { String::new() };
+        // Parked sends waiting behind a full mailbox show as `+N`.
+        let depth = if st.waiting > 0 { format!("{}+{}", st.depth, st.waiting) } else { st.depth.to_string() };
         let text = cols.row([
-            &info.name,
-            &st.depth.to_string(),
+            &actors.label(info.id),
+            &depth,
             &cap_text(info.mailbox),
             &full,
             &st.high_water.to_string(),
             &st.drops.to_string(),
+            &st.delivered.to_string(),
             &trend,
         ]);
-        let mut line = Line::from(Span::styled(text, theme.state(st.state)));
+        let mut line = Line::from(Span::styled(text, theme.state(st.shown_state())));
         if st.depth == 0 {
             line = line.style(theme.dim());
         }

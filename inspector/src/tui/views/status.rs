@@ -34,14 +34,35 @@ pub fn lines(app: &App, width: usize) -> [String; 2] {
         match (app.is_live(), app.growing()) {
             (false, _) => format!(" REPLAY {play}"),
             (true, true) => format!(" LIVE {play}"),
-            (true, false) => format!(" LIVE (ended) {play}"),
+            (true, false) => {
+                let verdict = match app.live_ending() {
+                    Some(e) if e.passed => "invariants ok".to_string(),
+                    Some(e) => {
+                        let failed: Vec<&str> = e
+                            .verdicts
+                            .iter()
+                            .filter_map(|v| v.strip_prefix("FAIL "))
+                            .map(|v| v.split(':').next().unwrap_or(v).trim())
+                            .collect();
+                        if failed.is_empty() {
+                            format!("FAILED: {}", e.outcome)
+                        } else {
+                            format!("FAILED {}", failed.join(", "))
+                        }
+                    }
+                    None => String::new(),
+                };
+                format!(" LIVE (ended, {verdict}) {play}")
+            }
         },
-        scenario.to_string(),
-        format!("seed {}", h.seed),
-        h.strategy.to_string(),
+        // Where the cursor is first: on a narrow screen the run's name,
+        // seed and strategy are what gets cut.
         format!("step {} of {}{}", app.step(), tl.last_step(), if app.growing() { "+" } else { "" }),
         event,
         format!("t={}", m.time),
+        scenario.to_string(),
+        format!("seed {}", h.seed),
+        h.strategy.to_string(),
     ]
     .join(SEP);
     let c = &m.counts;
@@ -54,7 +75,10 @@ pub fn lines(app: &App, width: usize) -> [String; 2] {
     if !app.breakpoints().is_empty() || !app.conditions().is_empty() {
         let mut breaks: Vec<String> = app.breakpoints().iter().map(|s| format!("step {s}")).collect();
         breaks.extend(app.conditions().iter().map(|b| b.label()));
-        second.push(format!("breaks: {}", breaks.join(", ")));
+        let used: usize = second.iter().map(|p| p.chars().count() + SEP.chars().count()).sum();
+        let room = width.saturating_sub(used + "breaks: ".len());
+        let text = breaks.join(", ");
+        second.push(format!("breaks: {}", super::fit(&text, room.max(4))));
     }
     if m.system_stopped.is_some() {
         second.push("SYSTEM STOPPED".to_string());

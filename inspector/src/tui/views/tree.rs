@@ -16,7 +16,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
     let rows = app.tree_rows();
     let actors = app.timeline().actors();
     let model = app.model();
-    let block = theme.block(format!(" tree ({}) ", rows.len()), focused);
+    let spawned = app.model().actors.len();
+    let title = if rows.len() < spawned {
+        format!(" tree ({spawned}, {} folded away) ", spawned - rows.len())
+    } else {
+        format!(" tree ({spawned}) ")
+    };
+    let block = theme.block(title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let (height, width) = (inner.height as usize, inner.width as usize);
@@ -32,17 +38,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
             restarts.push_str(&format!(" +{}", app.descendants(info.id)));
         }
         let room = width.saturating_sub(indent.len() + 2 + restarts.chars().count());
-        let name = fit(&info.name, room);
+        let name = super::fit_name(&actors.label(info.id), room);
         let type_room = room.saturating_sub(name.chars().count());
         let kind = match info.strategy {
             Some(st) => format!(" {} {}", info.type_name, strategy_name(st)),
             None => format!(" {}", info.type_name),
         };
         let type_name = if type_room > 3 { fit(&kind, type_room) } else { String::new() };
-        let style = theme.state(st.state);
+        let style = theme.state(st.shown_state());
         let mut line = Line::from(vec![
             Span::raw(indent),
-            Span::styled(st.state.symbol(), style),
+            Span::styled(st.shown_state().symbol(), style),
             Span::raw(" "),
             Span::styled(name, style),
             Span::styled(type_name, theme.dim()),

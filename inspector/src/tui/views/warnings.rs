@@ -20,7 +20,7 @@ pub fn texts(app: &App) -> Vec<(WarningKind, String)> {
             let mut s = format!("{} {}", key.kind.symbol(), key.kind.label());
             if let Some(a) = key.actor {
                 s.push(' ');
-                s.push_str(&actors.name(a));
+                s.push_str(&actors.label(a));
             }
             s.push_str(&format!(" ×{}", w.count));
             if let (WarningKind::MailboxGrowing, Some(st)) = (key.kind, key.actor.and_then(|a| model.actor(actors, a)))
@@ -45,6 +45,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
     }
     let start = window(app.selected_warning(), items.len(), height);
     for (pos, (kind, text)) in items.into_iter().enumerate().skip(start).take(height) {
+        let text = super::fit(&text, inner.width as usize);
         let mut line = Line::from(Span::styled(text, theme.warning(kind)));
         if focused && pos == app.selected_warning() {
             line = line.style(theme.selected(true));
