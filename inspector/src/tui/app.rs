@@ -11,7 +11,7 @@ use super::breakpoints::Breakpoint;
 use super::commands::{lookup, Command, Key, Mode, Target};
 use super::describe;
 use super::live::{Ending, LiveRun};
-use super::model::{Model, Timeline};
+use super::model::{ActorState, Model, Timeline};
 use super::query::Query;
 
 /// Playing speeds, in events per tick.
@@ -120,6 +120,8 @@ pub struct App {
     sort: MailboxSort,
     sort_reversed: bool,
     collapsed: BTreeSet<u64>,
+    /// The tree and the mailboxes leave out actors that stopped for good.
+    hide_stopped: bool,
     /// The log shows only the search's matches.
     filter: bool,
     /// The matches of the search among the first `filtered_upto` events,
@@ -157,6 +159,7 @@ impl App {
             sort: MailboxSort::Depth,
             sort_reversed: false,
             collapsed: BTreeSet::new(),
+            hide_stopped: false,
             filter: false,
             filtered: Vec::new(),
             filtered_upto: 0,
@@ -373,6 +376,9 @@ impl App {
         let mut hiding: Option<usize> = None;
         for &i in actors.tree_order().iter().filter(|&&i| i < spawned) {
             let Some(info) = actors.get(i) else { continue };
+            if self.hide_stopped && self.is_gone(i) {
+                continue;
+            }
             match hiding {
                 Some(level) if info.level > level => continue,
                 _ => hiding = None,
@@ -383,6 +389,17 @@ impl App {
             rows.push(i);
         }
         rows
+    }
+
+    /// Returns true if the actor with spawn index `i` stopped for good.
+    fn is_gone(&self, i: usize) -> bool {
+        self.model.actors.get(i).is_some_and(|s| matches!(s.state, ActorState::Stopped | ActorState::Failed))
+    }
+
+    /// Returns true while stopped actors are left out of the tree and the
+    /// mailboxes.
+    pub fn hiding_stopped(&self) -> bool {
+        self.hide_stopped
     }
 
     /// Returns true if `id`'s subtree is folded away in the tree.
@@ -414,7 +431,7 @@ impl App {
         let mut rows: Vec<usize> = (0..a.len())
             .filter(|&i| {
                 let s = &a[i];
-                s.depth > 0 || s.high_water > 0 || s.drops > 0
+                (s.depth > 0 || s.high_water > 0 || s.drops > 0) && !(self.hide_stopped && self.is_gone(i))
             })
             .collect();
         let fill = |i: usize| -> u64 {
@@ -541,6 +558,15 @@ impl App {
                 }
             }
             Command::Activate => self.activate(),
+            Command::HideStopped => {
+                self.hide_stopped = !self.hide_stopped;
+                let gone = (0..self.model.actors.len()).filter(|&i| self.is_gone(i)).count();
+                if self.hide_stopped {
+                    self.say(format!("{gone} stopped actors hidden from the tree and the mailboxes; x shows them"));
+                } else {
+                    self.say("stopped actors shown");
+                }
+            }
             Command::ToggleFilter => match &self.query {
                 None => self.say("search first (/), then f shows only the matches"),
                 Some(q) => {
@@ -1067,7 +1093,7 @@ mod tests {
     use super::*;
     use crate::tui::commands::BINDINGS;
     use crate::tui::fixture;
-    use crate::tui::model::ActorState;
+
     use rehearsal::trace::Trace;
 
     fn id(app: &App, name: &str) -> ActorId {
@@ -1624,6 +1650,26 @@ mod tests {
         assert_eq!(app.filtered().unwrap().len(), 3);
         app.handle(Command::ToggleFilter);
         assert_eq!(app.filtered(), None);
+    }
+
+    #[test]
+    fn x_hides_stopped_actors() {
+        let t = fixture::sample_trace();
+        let mut app = App::new(t.clone());
+        app.handle(Command::Last);
+        let temp = app.timeline().actors().index_of(id(&app, "temp")).unwrap();
+        assert!(app.tree_rows().contains(&temp) && app.mailbox_rows().contains(&temp));
+        app.handle_key(Key::Char('x'));
+        assert!(app.hiding_stopped());
+        assert!(!app.tree_rows().contains(&temp) && !app.mailbox_rows().contains(&temp));
+        assert_eq!(app.tree_rows().len(), 7);
+        assert_eq!(app.message(), Some("1 stopped actors hidden from the tree and the mailboxes; x shows them"));
+        // Before it stopped, it shows.
+        app.handle(Command::GoToStep(3));
+        assert!(app.tree_rows().contains(&temp));
+        app.handle(Command::HideStopped);
+        app.handle(Command::Last);
+        assert!(app.tree_rows().contains(&temp));
     }
 
     #[test]

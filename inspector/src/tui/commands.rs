@@ -100,6 +100,9 @@ pub enum Command {
     Activate,
     /// Filter the log to the search's matches, or show every event again.
     ToggleFilter,
+    /// Leave the actors that stopped for good out of the tree and the
+    /// mailboxes, or show them again.
+    HideStopped,
     /// Sort the mailboxes by the next column.
     SortMailboxes,
     /// Reverse the mailboxes' order.
@@ -244,6 +247,7 @@ pub const BINDINGS: &[Binding] = &[
         "sort the mailboxes by the next column: depth, fill, high, drops, handled, name",
     ),
     b(Command::ReverseSort, &[Key::Char('S')], "S", "", "reverse the mailboxes' order"),
+    b(Command::HideStopped, &[Key::Char('x')], "x", "", "hide (or show) stopped actors in the tree and mailboxes"),
     b(Command::Help, &[Key::Char('?')], "?", "help", "show or hide this help"),
     b(Command::Close, &[Key::Esc], "Esc", "", "close the help"),
     p(Command::Submit, &[Key::Enter], "Enter", "go", "go to the step, search, or set the breakpoint"),
