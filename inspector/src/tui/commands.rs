@@ -326,7 +326,7 @@ mod tests {
         assert_eq!(normal(Key::Char('v')), Some(Command::ToggleFlow));
         assert_eq!(normal(Key::WheelUp), Some(Command::ScrollUp));
         assert_eq!(normal(Key::WheelDown), Some(Command::ScrollDown));
-        assert_eq!(normal(Key::Char('x')), None);
+        assert_eq!(normal(Key::Char('X')), None);
         // In a prompt, characters type; Enter, Esc and Backspace edit.
         let prompt = |k| lookup(Mode::Prompt, k);
         assert_eq!(prompt(Key::Char('q')), Some(Command::Input('q')));
