@@ -397,3 +397,26 @@ fn clicks_select_what_is_under_the_pointer() {
     assert_eq!(click(&app, area, 3, 0), None);
     assert_eq!(click(&app, Rect::new(0, 0, 20, 5), 3, 3), None, "too small to draw");
 }
+
+/// A scenario's run, recorded in memory.
+fn scenario_trace(name: &str, given: &[(&str, &str)], seed: u64) -> rehearsal::trace::Trace {
+    let s = rehearsal_scenarios::find(name).unwrap();
+    let params = rehearsal_scenarios::Params::resolve(s, given).unwrap();
+    let mut sys = rehearsal::System::new(rehearsal::Config::seeded(seed).scenario(name, params.to_json()));
+    s.run(&mut sys).unwrap();
+    let events: Vec<rehearsal::Event> = sys.events().cloned().collect();
+    let footer = rehearsal::trace::TraceFooter { events: events.len() as u64, hash: String::new() };
+    rehearsal::trace::Trace { header: sys.header(), events, footer }
+}
+
+#[test]
+fn a_producer_blocked_on_a_full_mailbox_120x40() {
+    let t = scenario_trace("backpressure", &[("policy", "block")], 1);
+    let mut app = App::new(t);
+    app.handle(Command::GoToStep(24));
+    app.handle(Command::NextPane);
+    let s = screen(&app, 120, 40);
+    assert!(s.contains("‖ producer"), "{s}");
+    assert!(s.contains("blocked (a send waits for room in a full mailbox)"), "{s}");
+    insta::assert_snapshot!(s);
+}
