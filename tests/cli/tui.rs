@@ -86,8 +86,9 @@ fn step_back_goto_search_resize_and_quit_in_a_real_terminal() {
     let s = t.wait("a restart found", |s| !status_line(s).contains("step 20 of"));
     assert!(s.contains("restart"), "{s}");
     t.keys(&["?"]);
-    t.wait("the help", |s| s.contains("help"));
+    t.wait("the help", |s| s.contains("help · ↑/↓ scroll"));
     t.keys(&["Escape"]);
+    t.wait("the help closed", |s| !s.contains("help · ↑/↓ scroll"));
 
     // Resize to 80x24: the screen redraws and still shows the status bar.
     assert!(Command::new("tmux")
