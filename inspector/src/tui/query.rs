@@ -1,4 +1,5 @@
-//! Search queries over events: `actor=worker*`, `kind=failure`,
+//! Search queries over events: `actor=worker*`, `kind=failure` (or a
+//! fault's action, `kind=delay`; `kind=crash` is every failure and crash),
 //! `from=a to=b`, `msg=12`, `step=40`, `reason=drop*`, or plain words that
 //! must appear in the event's summary. Every term must match.
 
@@ -91,13 +92,26 @@ fn actor_matches(pattern: &str, a: ActorId, actors: &Actors) -> bool {
 fn term_matches(t: &Term, ev: &Event, actors: &Actors) -> bool {
     match t {
         Term::Actor(p) => describe::involved(&ev.kind).into_iter().any(|a| actor_matches(p, a, actors)),
-        Term::Kind(p) => glob(p, ev.kind.name()),
+        Term::Kind(p) => kind_matches(p, &ev.kind),
         Term::From(p) => describe::sender(&ev.kind).is_some_and(|a| actor_matches(p, a, actors)),
         Term::To(p) => describe::recipient(&ev.kind).is_some_and(|a| actor_matches(p, a, actors)),
         Term::Msg(m) => msg_of(&ev.kind) == Some(*m),
         Term::Step(s) => ev.step == *s,
         Term::Reason(p) => reason_of(&ev.kind).is_some_and(|r| glob(p, &r.to_lowercase())),
         Term::Text(w) => describe::summary(ev, actors).to_lowercase().contains(w.as_str()),
+    }
+}
+
+/// An event's kind, or for a fault its action (`kind=delay`); `crash`
+/// also names every failure, injected or not.
+fn kind_matches(pattern: &str, kind: &EventKind) -> bool {
+    if glob(pattern, kind.name()) {
+        return true;
+    }
+    match kind {
+        EventKind::Fault { action, .. } => glob(pattern, action),
+        EventKind::Failure { .. } => glob(pattern, "crash"),
+        _ => false,
     }
 }
 
@@ -202,5 +216,35 @@ mod tests {
         assert_eq!(count("step=12"), 5);
         assert_eq!(count("digest"), 9, "three failures, suspensions and decisions say it");
         assert_eq!(count("kind=restart actor=sup"), 0);
+        // kind=crash: every failure (the fixture injects none).
+        assert_eq!(count("kind=crash"), 3);
+    }
+
+    #[test]
+    fn a_fault_s_action_is_its_kind() {
+        use rehearsal::faults::FaultPlan;
+        let plan = "[[rule]]\nname = \"c\"\nactors = \"counter\"\nat_message = 3\naction = \"crash\"\n\n\
+                    [[rule]]\nname = \"d\"\nactors = \"client-*\"\nat_message = 1\naction = \"delay\"\ndelay = [1, 2]\n";
+        let plan = FaultPlan::from_toml_str(plan, "p.toml").unwrap();
+        let s = rehearsal_scenarios::find("counter").unwrap();
+        let params = rehearsal_scenarios::Params::resolve(s, &[]).unwrap();
+        let mut cfg = rehearsal::Config::seeded(1).scenario("counter", params.to_json());
+        cfg.faults = Some(plan);
+        let mut sys = rehearsal::System::new(cfg);
+        s.run(&mut sys).unwrap();
+        let events: Vec<Event> = sys.events().cloned().collect();
+        let tl = Timeline::new(rehearsal::trace::Trace {
+            header: sys.header(),
+            events: events.clone(),
+            footer: rehearsal::trace::TraceFooter { events: 0, hash: String::new() },
+        });
+        let count = |q: &str| {
+            let q = Query::parse(q).unwrap();
+            events.iter().filter(|e| q.matches(e, tl.actors())).count()
+        };
+        assert_eq!(count("kind=delay"), 4, "one delay per client");
+        // The injected crash: its fault event and the failure it caused.
+        assert_eq!(count("kind=crash"), 2);
+        assert_eq!(count("kind=fault"), 5);
     }
 }
