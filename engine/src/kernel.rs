@@ -20,7 +20,7 @@ pub(crate) use crate::slots::Slot;
 use crate::slots::Slots;
 use crate::supervision::{ChildSpec, Shutdown};
 use crate::trace::{
-    DeadLetterReason, Event, EventKind, MsgKind, StopReason, TraceHeader, Tracer, FORMAT_NAME, FORMAT_VERSION,
+    DeadLetterReason, Event, EventKind, Head, MsgKind, StopReason, TraceHeader, Tracer, FORMAT_NAME, FORMAT_VERSION,
 };
 
 pub(crate) const NIL: u32 = u32::MAX;
@@ -184,12 +184,49 @@ impl Core {
         }
     }
 
-    #[inline]
+    /// Records an event (see the `trace!` macro).
+    #[inline(never)]
     pub(crate) fn emit(&mut self, cause: u64, kind: EventKind) {
+        self.emit_inline(cause, kind);
+    }
+
+    /// Records an event (see the `trace!` macro).
+    #[inline(always)]
+    fn emit_inline(&mut self, cause: u64, kind: EventKind) {
         let ev = Event { step: self.step, time: self.clock.now, cause: (cause != 0).then_some(cause), kind };
         if self.trace.record(ev) {
             self.halted = true;
             self.gate = 0;
+        }
+    }
+
+    /// The step, time and cause of an event recorded now.
+    #[inline(always)]
+    fn head(&self, cause: u64) -> Head {
+        Head { step: self.step, time: self.clock.now, cause }
+    }
+
+    /// Records the `deliver` of message `id` (sent in step `cause`) to `me`.
+    #[inline(always)]
+    pub(crate) fn trace_deliver_fast(&mut self, id: u64, me: ActorId, from: u64, cause: u64) {
+        if self.trace.on {
+            let head = self.head(cause);
+            if self.trace.deliver(head, id, me.0, from) {
+                self.halted = true;
+                self.gate = 0;
+            }
+        }
+    }
+
+    /// Records that `me` handled message `id`.
+    #[inline(always)]
+    pub(crate) fn trace_done_fast(&mut self, me: ActorId, id: u64) {
+        if self.trace.on {
+            let head = self.head(self.cause);
+            if self.trace.done(head, me.0, id) {
+                self.halted = true;
+                self.gate = 0;
+            }
         }
     }
 
@@ -347,12 +384,26 @@ impl Core {
 
     /// Records the `send` event of user message `id` (with its payload at
     /// [`TraceLevel::Payloads`](crate::TraceLevel::Payloads)).
+    #[inline(always)]
     pub(crate) fn trace_send<M: fmt::Debug>(&mut self, id: u64, from: u64, to: ActorId, msg: &M) {
         if self.trace.on {
-            let payload = self.trace.payloads.then(|| format_compact!("{msg:?}"));
-            let cause = self.cause;
-            self.emit(cause, EventKind::Send { msg: MsgId(id), from: opt(from), to, what: MsgKind::User, payload });
+            if self.trace.payloads {
+                return self.trace_send_payload(id, from, to, msg);
+            }
+            let head = self.head(self.cause);
+            if self.trace.send(head, id, from, to.0) {
+                self.halted = true;
+                self.gate = 0;
+            }
         }
+    }
+
+    /// [`Core::trace_send`] with the message's `Debug` text.
+    #[inline(never)]
+    fn trace_send_payload<M: fmt::Debug>(&mut self, id: u64, from: u64, to: ActorId, msg: &M) {
+        let payload = Some(format_compact!("{msg:?}"));
+        let cause = self.cause;
+        self.emit(cause, EventKind::Send { msg: MsgId(id), from: opt(from), to, what: MsgKind::User, payload });
     }
 
     #[inline(always)]

@@ -370,10 +370,10 @@ impl Core {
     }
 
     pub(crate) fn trace_deliver(&mut self, id: u64, me: Ref, from: u64, cause: u64) {
-        trace!(self, cause = cause, EventKind::Deliver { msg: MsgId(id), actor: me.id, from: opt(from) });
+        self.trace_deliver_fast(id, me.id, from, cause);
     }
 
     pub(crate) fn trace_done(&mut self, me: Ref, id: u64) {
-        trace!(self, EventKind::Done { actor: me.id, msg: MsgId(id) });
+        self.trace_done_fast(me.id, id);
     }
 }
