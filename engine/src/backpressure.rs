@@ -105,7 +105,7 @@ impl Core {
     /// actor running now.
     fn park_send<M: 'static>(&mut self, to: Ref, item: Item<M>) {
         let (id, from) = (item.id(), item.from());
-        let sender = self.running.last().map(|&s| self.slot_ref(s)).filter(|r| r.id.0 == from && from != 0);
+        let sender = self.innermost_running().map(|s| self.slot_ref(s)).filter(|r| r.id.0 == from && from != 0);
         self.stats.queued += 1;
         let timer = self.flow.block_timeouts.get(&to.id.0).map(|&t| {
             let at = self.clock.now.saturating_add(t);

@@ -194,10 +194,14 @@ impl<A: Actor> Cell for ActorBox<A> {
                         _ => {}
                     }
                 }
-                let handler: Behavior<A> = self.behavior.unwrap_or(A::handle);
+                let installed: Option<Behavior<A>> = self.behavior;
                 let ActorBox { state, behavior, name, rng } = self;
                 let mut ctx = Context::new(core, me, from, behavior, rng, name);
-                let result = panic::catch(|| handler(state, &mut ctx, env.msg));
+                // `A::handle` called directly, not through a pointer, so it can be inlined.
+                let result = panic::catch(|| match installed {
+                    None => A::handle(state, &mut ctx, env.msg),
+                    Some(handler) => handler(state, &mut ctx, env.msg),
+                });
                 match result {
                     Ok(Ok(())) => {
                         core.stats.handled += 1;

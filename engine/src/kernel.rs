@@ -80,7 +80,11 @@ pub(crate) struct Core {
     pub(crate) quiet: bool,
     next_actor: u64,
     next_msg: u64,
-    /// Slots whose code is on the stack now (a handler, a hook).
+    /// The slot whose message is being delivered, NIL outside a delivery:
+    /// the bottom of the stack of code running now.
+    pub(crate) delivering: u32,
+    /// Slots whose code is on the stack now above `delivering` (a hook, a
+    /// child's `pre_start`...), innermost last.
     pub(crate) running: Vec<u32>,
     /// Ends that must wait until the actors involved are off the stack.
     pub(crate) deferred: Vec<(Ref, StopReason, bool)>,
@@ -149,6 +153,7 @@ impl Core {
             cause: 0,
             next_actor: 0,
             next_msg: 0,
+            delivering: NIL,
             running: Vec::new(),
             deferred: Vec::new(),
             halted: false,
@@ -670,9 +675,9 @@ impl Core {
         let me = Ref { slot: p.slot, id: s.id };
         let (pool, queue) = if p.pool == u16::MAX { (s.pool, s.queue) } else { (p.pool, p.queue) };
         let mut cell = s.cell.take().expect("engine invariant: a runnable actor is not running");
-        self.running.push(p.slot);
+        self.delivering = p.slot;
         let outcome = cell.deliver(self, me, pool, queue);
-        self.running.pop();
+        self.delivering = NIL;
         let s = &mut self.slots[p.slot as usize];
         s.cell = Some(cell);
         if matches!(outcome, Outcome::Handled) && self.deferred.is_empty() {
@@ -710,6 +715,11 @@ impl Core {
             let next = if more && self.sched.needs_head() { self.pools.head_id(s.pool, s.queue) } else { None };
             self.sched.after(me.slot, more, next);
         }
+    }
+
+    /// The innermost slot whose code is running, if any.
+    pub(crate) fn innermost_running(&self) -> Option<u32> {
+        self.running.last().copied().or((self.delivering != NIL).then_some(self.delivering))
     }
 
     /// Pops the next item of `me`'s mailbox (queue `queue` of pool `pool`, of type `M`).

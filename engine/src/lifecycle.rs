@@ -76,7 +76,8 @@ impl Core {
 
     /// True if and only if `slot` or one of its descendants is running code.
     fn busy(&self, slot: u32) -> bool {
-        self.running.iter().any(|&top| {
+        let delivering = (self.delivering != NIL).then_some(self.delivering);
+        self.running.iter().copied().chain(delivering).any(|top| {
             let mut s = top;
             loop {
                 if s == slot {
@@ -93,7 +94,7 @@ impl Core {
     /// Carries out deferred ends once nothing is running.
     #[inline]
     pub(crate) fn settle(&mut self) {
-        if !self.deferred.is_empty() && self.running.is_empty() {
+        if !self.deferred.is_empty() && self.running.is_empty() && self.delivering == NIL {
             self.settle_deferred();
         }
     }
