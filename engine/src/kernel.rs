@@ -41,6 +41,8 @@ pub(crate) const TRAP_EXIT: u16 = 32;
 pub(crate) const BLOCKED: u16 = 64;
 /// A `slow` fault holds it for a while.
 pub(crate) const SLOWED: u16 = 128;
+/// Its mailbox has a block timeout (in `Flow::block_timeouts`).
+pub(crate) const BLOCK_TIMEOUT: u16 = 256;
 /// Flags that keep an actor from running although it has messages.
 pub(crate) const HOLD: u16 = SUSPENDED | BLOCKED | SLOWED;
 
@@ -308,6 +310,7 @@ impl Core {
         let me = Ref { slot, id };
         if let Some(t) = mailbox.block_timeout {
             self.flow.block_timeouts.insert(id.0, t);
+            self.slots[slot as usize].flags |= BLOCK_TIMEOUT;
         }
         let name: CompactString = if name.is_empty() { format_compact!("{type_name}-{}", id.0) } else { name.into() };
         trace!(
@@ -725,7 +728,8 @@ impl Core {
     /// Pops the next item of `me`'s mailbox (queue `queue` of pool `pool`, of type `M`).
     #[inline]
     pub(crate) fn pop<M: 'static>(&mut self, me: Ref, pool: u16, queue: u32) -> Option<Item<M>> {
-        let item = self.pools.queue::<M>(pool, queue).pop_front()?;
+        let typed = self.pools.get::<M>(pool);
+        let item = typed.queues.get_mut(queue as usize)?.pop_front()?;
         let s = &mut self.slots[me.slot as usize];
         s.len -= 1;
         if let Item::Signal(_) = item {
@@ -733,7 +737,17 @@ impl Core {
         }
         self.stats.queued -= 1;
         if self.flow.parked_total != 0 {
-            self.admit::<M>(me, pool, queue);
+            // The room just made lets the oldest parked send in, with the
+            // pool at hand (`admit` lets in any more).
+            if s.capacity == 0 || s.len - s.signals < s.capacity {
+                if let Some((id, sender, timer)) = typed.admit_one(queue) {
+                    self.admitted(me, pool, queue, id, sender, timer);
+                    let s = &self.slots[me.slot as usize];
+                    if self.flow.parked_total != 0 && (s.capacity == 0 || s.len - s.signals < s.capacity) {
+                        self.admit::<M>(me, pool, queue);
+                    }
+                }
+            }
         }
         Some(item)
     }

@@ -95,12 +95,13 @@ pub(crate) struct Pool<M> {
 
 impl<M> Pool<M> {
     /// Moves the oldest send parked on queue `q` into the queue; returns
-    /// its id, its sender and its timer.
+    /// its id, its sender (id 0 for none) and its timer (0 for none).
     #[inline]
-    pub(crate) fn admit_one(&mut self, q: u32) -> Option<(u64, Option<Ref>, Option<u64>)> {
+    pub(crate) fn admit_one(&mut self, q: u32) -> Option<(u64, Ref, u64)> {
+        let queue = self.queues.get_mut(q as usize)?;
         let p = self.parked.get_mut(q as usize)?.pop_front()?;
         let id = p.item.id();
-        self.queues[q as usize].push_back(p.item);
+        queue.push_back(p.item);
         Some((id, p.sender, p.timer))
     }
 
@@ -117,9 +118,21 @@ impl<M> Pool<M> {
 /// A send waiting for room in a full blocking mailbox.
 pub(crate) struct Parked<M> {
     pub(crate) item: Item<M>,
-    /// The actor that sent it and is parked meanwhile (none for a test or a timer).
-    pub(crate) sender: Option<Ref>,
-    pub(crate) timer: Option<u64>,
+    /// The actor that sent it and is parked meanwhile; id 0 for none (a
+    /// test or a timer).
+    pub(crate) sender: Ref,
+    /// Its block timeout's timer, 0 for none.
+    pub(crate) timer: u64,
+}
+
+impl<M> Parked<M> {
+    fn sender(&self) -> Option<Ref> {
+        (self.sender.id.0 != 0).then_some(self.sender)
+    }
+
+    fn timer(&self) -> Option<u64> {
+        (self.timer != 0).then_some(self.timer)
+    }
 }
 
 /// A parked send, seen without its type: (id, from, sender, timer).
@@ -171,26 +184,26 @@ impl<M: 'static> AnyPool for Pool<M> {
         let list = self.parked.get_mut(q as usize)?;
         let pos = list.iter().position(|p| p.item.id() == id)?;
         let p = list.remove(pos)?;
-        Some((id, p.item.from(), p.sender, p.timer))
+        Some((id, p.item.from(), p.sender(), p.timer()))
     }
 
     fn drain_parked(&mut self, q: u32, out: &mut Vec<ParkedInfo>) {
         if let Some(list) = self.parked.get_mut(q as usize) {
-            out.extend(list.drain(..).map(|p| (p.item.id(), p.item.from(), p.sender, p.timer)));
+            out.extend(list.drain(..).map(|p| (p.item.id(), p.item.from(), p.sender(), p.timer())));
         }
     }
 
     fn forget_sender(&mut self, sender: u64) {
         for list in self.parked.iter_mut() {
-            for p in list.iter_mut().filter(|p| p.sender.is_some_and(|s| s.id.0 == sender)) {
-                p.sender = None;
+            for p in list.iter_mut().filter(|p| p.sender.id.0 == sender && sender != 0) {
+                p.sender.id.0 = 0;
             }
         }
     }
 
     fn parked_senders(&self, out: &mut Vec<(u32, u64)>) {
         for (q, list) in self.parked.iter().enumerate() {
-            out.extend(list.iter().filter_map(|p| p.sender.map(|s| (q as u32, s.id.0))));
+            out.extend(list.iter().filter_map(|p| p.sender().map(|s| (q as u32, s.id.0))));
         }
     }
 }
@@ -199,6 +212,8 @@ impl<M: 'static> AnyPool for Pool<M> {
 #[derive(Default)]
 pub(crate) struct Pools {
     pools: Vec<Box<dyn AnyPool>>,
+    /// The message type of each pool.
+    types: Vec<TypeId>,
     by_type: BTreeMap<TypeId, u16>,
 }
 
@@ -213,8 +228,15 @@ impl Pools {
         let id = *self.by_type.entry(TypeId::of::<M>()).or_insert(next);
         if id == next {
             self.pools.push(Box::new(Pool::<M> { queues: Slab::new(), parked: Vec::new() }));
+            self.types.push(TypeId::of::<M>());
         }
         id
+    }
+
+    /// Returns true if and only if pool `pool` holds `M`s.
+    #[inline]
+    pub(crate) fn holds<M: 'static>(&self, pool: u16) -> bool {
+        self.types.get(pool as usize) == Some(&TypeId::of::<M>())
     }
 
     /// The pool id for message type `M`, if there is one.
