@@ -29,9 +29,6 @@ impl Core {
     /// `item` meets `to`'s full mailbox: apply its policy.
     #[cold]
     pub(crate) fn overflow<M: 'static>(&mut self, to: Ref, item: Item<M>) {
-        if self.slots[to.slot as usize].policy == Overflow::Block.code() {
-            return self.park_send(to, item);
-        }
         let s = &mut self.slots[to.slot as usize];
         let policy = Overflow::from_code(s.policy);
         let depth = s.len;
@@ -71,7 +68,7 @@ impl Core {
                 self.dead_letter(id, from, to.id, DeadLetterReason::MailboxOverflow, None);
                 self.fail(to, "mailbox overflow".into(), None, 0, true);
             }
-            Overflow::Block => unreachable!("engine invariant: a blocking mailbox parks before this"),
+            Overflow::Block => self.park_send(to, item),
         }
     }
 
@@ -106,8 +103,8 @@ impl Core {
 
     /// `item` meets `to`'s full mailbox with policy block: it is parked until
     /// `to` has room, and so is its sender, if it is the actor running now.
-    #[inline(always)]
-    fn park_send<M: 'static>(&mut self, to: Ref, item: Item<M>) {
+    #[inline(never)]
+    pub(crate) fn park_send<M: 'static>(&mut self, to: Ref, item: Item<M>) {
         let (id, from) = (item.id(), item.from());
         let s = &self.slots[to.slot as usize];
         let (pool, queue, depth, flags) = (s.pool, s.queue, s.len, s.flags);
@@ -211,7 +208,7 @@ impl Core {
 
     /// Parked send `id` (its sender's id 0 for none, its timer 0 for none)
     /// was just moved into `me`'s queue.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn admitted(&mut self, me: Ref, pool: u16, queue: u32, id: u64, sender: Ref, timer: u64) {
         self.flow.parked_total -= 1;
         if timer != 0 {
@@ -232,11 +229,19 @@ impl Core {
     /// One of `s`'s parked sends went through (or timed out). A stopped
     /// sender's count was reset and its parked sends forgot it, so the slot
     /// here is still `s`.
-    #[inline]
+    #[inline(always)]
     fn unpark(&mut self, s: Ref) {
         let Some(n) = self.flow.blocked.get_mut(s.slot as usize).filter(|n| **n > 0) else { return };
         *n -= 1;
-        if *n == 0 && self.alive(s) {
+        if *n == 0 {
+            self.unblock(s);
+        }
+    }
+
+    /// The last parked send of `s` went through (or timed out).
+    #[inline(never)]
+    fn unblock(&mut self, s: Ref) {
+        if self.alive(s) {
             self.slots[s.slot as usize].flags &= !BLOCKED;
             self.wake_if_ready(s);
         }

@@ -443,6 +443,9 @@ impl Core {
         match self.slots.raw_mut(to.slot as usize) {
             Some(s) if s.id == to.id => {
                 if s.capacity != 0 && s.len - s.signals >= s.capacity {
+                    if s.policy == crate::mailbox::Overflow::Block.code() {
+                        return self.park_send(to, item);
+                    }
                     return self.overflow(to, item);
                 }
                 let head = item.id();
