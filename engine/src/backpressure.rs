@@ -49,7 +49,8 @@ impl Core {
                 s.drops += 1;
                 let q = self.pools.queue::<M>(s.pool, s.queue);
                 // Notifications are never evicted: the oldest user message goes.
-                let oldest = q.iter().position(|i| !matches!(i, Item::Signal(_))).and_then(|p| q.remove(p));
+                let first_user = q.iter().position(|i| !matches!(i, Item::Signal(_)));
+                let oldest = first_user.and_then(|p| q.remove(p));
                 q.push_back(item);
                 if let Some(old) = oldest {
                     let (oid, ofrom) = (old.id(), old.from());

@@ -1,7 +1,7 @@
 //! Typed mailboxes.
 //!
 //! Each message type has one pool of queues, so a mailbox is a plain
-//! `VecDeque` of typed items in a slab: no allocation per message, and
+//! ring buffer of typed items in a slab: no allocation per message, and
 //! sending never touches the receiving actor's state.
 
 use std::any::{Any, TypeId};
@@ -88,7 +88,7 @@ impl<M> Item<M> {
 /// stopped actor's queue is freed and its place reused. Sends parked on a
 /// full blocking mailbox wait here too, typed, by queue.
 pub(crate) struct Pool<M> {
-    pub(crate) queues: Slab<VecDeque<Item<M>>>,
+    pub(crate) queues: Slab<Ring<Item<M>>>,
     /// Parked sends by queue index (grown only where something parked).
     pub(crate) parked: Vec<VecDeque<Parked<M>>>,
 }
@@ -96,7 +96,7 @@ pub(crate) struct Pool<M> {
 impl<M> Pool<M> {
     /// Moves the oldest send parked on queue `q` into the queue; returns
     /// its id, its sender (id 0 for none) and its timer (0 for none).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn admit_one(&mut self, q: u32) -> Option<(u64, Ref, u64)> {
         let queue = self.queues.get_mut(q as usize)?;
         let p = self.parked.get_mut(q as usize)?.pop_front()?;
@@ -112,6 +112,98 @@ impl<M> Pool<M> {
             self.parked.resize_with(q as usize + 1, VecDeque::new);
         }
         &mut self.parked[q as usize]
+    }
+}
+
+/// A first-in first-out queue in a ring buffer: what a mailbox needs of a
+/// `VecDeque`, with a push and a pop small enough to be inlined where a
+/// message is sent and delivered.
+pub(crate) struct Ring<T> {
+    /// The slots; those outside the `len` from `head` (wrapping) are `None`.
+    buf: Vec<Option<T>>,
+    head: u32,
+    len: u32,
+}
+
+impl<T> Ring<T> {
+    pub(crate) const fn new() -> Self {
+        Ring { buf: Vec::new(), head: 0, len: 0 }
+    }
+
+    /// The index in `buf` of the `k`-th item (`k` at most `len`).
+    #[inline(always)]
+    fn at(&self, k: u32) -> usize {
+        let i = self.head as usize + k as usize;
+        if i >= self.buf.len() {
+            i - self.buf.len()
+        } else {
+            i
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn push_back(&mut self, x: T) {
+        if self.len as usize == self.buf.len() {
+            self.grow();
+        }
+        let i = self.at(self.len);
+        // The slot is free (`None`): nothing to drop, so none of the code
+        // that would drop an item is generated here.
+        let free = self.buf[i].replace(x);
+        debug_assert!(free.is_none(), "a ring's free slot is empty");
+        std::mem::forget(free);
+        self.len += 1;
+    }
+
+    #[inline(always)]
+    pub(crate) fn pop_front(&mut self) -> Option<T> {
+        if self.len == 0 {
+            return None;
+        }
+        let x = self.buf[self.head as usize].take();
+        self.head = self.at(1) as u32;
+        self.len -= 1;
+        x
+    }
+
+    pub(crate) fn front(&self) -> Option<&T> {
+        if self.len == 0 {
+            return None;
+        }
+        self.buf[self.head as usize].as_ref()
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> + '_ {
+        (0..self.len).filter_map(move |k| self.buf[self.at(k)].as_ref())
+    }
+
+    /// Takes out the `pos`-th item; the ones behind it move up.
+    pub(crate) fn remove(&mut self, pos: usize) -> Option<T> {
+        if pos >= self.len as usize {
+            return None;
+        }
+        let pos = pos as u32;
+        let i = self.at(pos);
+        let x = self.buf[i].take();
+        for k in pos..self.len - 1 {
+            let (to, from) = (self.at(k), self.at(k + 1));
+            self.buf[to] = self.buf[from].take();
+        }
+        self.len -= 1;
+        x
+    }
+
+    /// Doubles the room (at least 4), the items in order from slot 0.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) {
+        // Full: the items fill `buf`, the first at `head`; those that
+        // wrapped round (before `head`) move behind the old end.
+        let old = self.buf.len();
+        self.buf.resize_with((old * 2).max(4), || None);
+        for i in 0..self.head as usize {
+            self.buf.swap(i, old + i);
+        }
     }
 }
 
@@ -165,7 +257,9 @@ impl<M: 'static> AnyPool for Pool<M> {
 
     fn drain(&mut self, q: u32, free: bool, out: &mut Vec<(u64, u64)>) {
         if let Some(queue) = self.queues.get_mut(q as usize) {
-            out.extend(queue.drain(..).map(|i| (i.id(), i.from())));
+            while let Some(i) = queue.pop_front() {
+                out.push((i.id(), i.from()));
+            }
             if free {
                 self.queues.remove(q as usize);
             }
@@ -246,7 +340,7 @@ impl Pools {
 
     /// A new empty queue in pool `pool` (of type `M`).
     pub(crate) fn new_queue<M: 'static>(&mut self, pool: u16) -> u32 {
-        self.get::<M>(pool).queues.insert(VecDeque::new()) as u32
+        self.get::<M>(pool).queues.insert(Ring::new()) as u32
     }
 
     /// The pool `pool`, which must hold `M`s.
@@ -264,13 +358,13 @@ impl Pools {
     /// Queue `q` of pool `pool`, if that pool holds `M`s and has that queue:
     /// an address of another system can point anywhere.
     #[inline]
-    pub(crate) fn try_queue<M: 'static>(&mut self, pool: u16, q: u32) -> Option<&mut VecDeque<Item<M>>> {
+    pub(crate) fn try_queue<M: 'static>(&mut self, pool: u16, q: u32) -> Option<&mut Ring<Item<M>>> {
         let any: &mut dyn Any = self.pools.get_mut(pool as usize)?.as_mut();
         any.downcast_mut::<Pool<M>>()?.queues.get_mut(q as usize)
     }
 
     #[inline]
-    pub(crate) fn queue<M: 'static>(&mut self, pool: u16, q: u32) -> &mut VecDeque<Item<M>> {
+    pub(crate) fn queue<M: 'static>(&mut self, pool: u16, q: u32) -> &mut Ring<Item<M>> {
         &mut self.get::<M>(pool).queues[q as usize]
     }
 
