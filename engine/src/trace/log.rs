@@ -4,9 +4,10 @@
 //! done). Kept as [`Event`] values that is over 100 bytes each, and a run of
 //! a million messages would write hundreds of megabytes of fresh memory:
 //! most of the cost of tracing. So the log keeps each of those three kinds
-//! in one 64-bit word when its figures are small relative to the event
-//! before (the usual case), in a few words otherwise, and every other event
-//! (spawns, failures, payloads…: rare) whole, on the side.
+//! in one 32-bit unit when its figures are small relative to the event
+//! before (a few actors, the usual case), in two when they are larger, in a
+//! few more otherwise, and every other event (spawns, failures,
+//! payloads…: rare) whole, on the side.
 //!
 //! Reading decodes a chunk of events once, on first access, into a cache
 //! that later records extend; so [`System::events`](crate::System::events)
@@ -36,7 +37,7 @@ struct Chunk {
     /// The state before the chunk's first event.
     start: State,
     /// The encoded events.
-    words: Vec<u64>,
+    units: Vec<u32>,
     /// The chunk's rare events, whole, in order.
     rare: Vec<Event>,
     len: usize,
@@ -50,30 +51,34 @@ impl Chunk {
     }
 }
 
-// The first word of an event. Bits 0-1: the kind.
+// The first unit of an event. Bits 0-1: the kind.
 const OTHER: u64 = 0;
 const SEND: u64 = 1;
 const DELIVER: u64 = 2;
 const DONE: u64 = 3;
-// A one-word event (kind SEND, DELIVER or DONE), of a user message if a
-// send, at the time of the event before: bit 2 set if its step is one more
-// than the step before (else the same), bits 3-4 its cause (none, its own
-// step, the step before), then `zigzag(msg - last msg)` in 18 bits and the
-// two actor fields (see `EventLog::compact`) in 20 bits each.
-const STEP_NEXT: u64 = 1 << 2;
-const CAUSE_SHIFT: u32 = 3;
+// A compact event (kind SEND, DELIVER or DONE) is of a user message if a
+// send, at the time of the event before; bit 2 tells its size. Then bit 3
+// is set if its step is one more than the step before (else the same),
+// bits 4-5 give its cause (none, its own step, the step before), and
+// follow `zigzag(msg - last msg)` and the two actor fields (see
+// `EventLog::compact`): in one unit, 9, 9 and 8 bits; in two (one 64-bit
+// word, low half first), 18, 20 and 20 bits.
+const SMALL: u64 = 1 << 2;
+const STEP_NEXT: u64 = 1 << 3;
+const CAUSE_SHIFT: u32 = 4;
 const CAUSE_SELF: u64 = 1;
 const CAUSE_PREV: u64 = 2;
 const MSG_SHIFT: u32 = 6;
-const MSG_BITS: u32 = 18;
-const A_SHIFT: u32 = 24;
-const B_SHIFT: u32 = 44;
-const ACTOR_BITS: u32 = 20;
-// Kind OTHER, bits 2-3: a rare event (0, the next of the chunk's rare
-// events), or a wide one (1): a common event in seven words (this one with
+/// (msg, a, b) bits and shifts in one unit, and in two.
+const SMALL_BITS: (u32, u32, u32) = (9, 9, 8);
+const SMALL_SHIFTS: (u32, u32, u32) = (MSG_SHIFT, 15, 24);
+const WORD_BITS: (u32, u32, u32) = (18, 20, 20);
+const WORD_SHIFTS: (u32, u32, u32) = (MSG_SHIFT, 24, 44);
+// Kind OTHER, bit 3: a rare event (0, the next of the chunk's rare
+// events), or a wide one (1): a common event in 13 units (this one with
 // its kind in bits 4-5 and its message kind in bits 8-15, then step, time,
-// cause (0 for none), message, and the two actor fields).
-const WIDE: u64 = 1 << 2;
+// cause (0 for none), message, and the two actor fields, each in two).
+const WIDE: u64 = 1 << 3;
 
 /// The events kept in memory: appended in chunks, so a long run never
 /// copies its history to grow.
@@ -226,7 +231,7 @@ impl EventLog {
     #[cold]
     #[inline(never)]
     fn next_chunk(&mut self) {
-        let next = Chunk { start: self.state, words: Vec::with_capacity(CHUNK), ..Chunk::default() };
+        let next = Chunk { start: self.state, units: Vec::with_capacity(CHUNK), ..Chunk::default() };
         let full = std::mem::replace(&mut self.cur, next);
         self.full.push(full);
     }
@@ -237,7 +242,7 @@ impl EventLog {
     fn rare(&mut self, ev: Event) {
         let (step, time) = (ev.step, ev.time);
         let c = self.next_slot();
-        c.words.push(OTHER);
+        c.units.push(OTHER as u32);
         if let Some(d) = c.decoded.get_mut() {
             d.push(ev.clone());
         }
@@ -266,19 +271,18 @@ impl EventLog {
         };
         let z = zigzag(st.msg, msg);
         let c = self.next_slot();
-        if step_delta <= 1
-            && time == st.time
-            && cause_mode != 3
-            && what == MsgKind::User
-            && z < 1 << MSG_BITS
-            && a < 1 << ACTOR_BITS
-            && b < 1 << ACTOR_BITS
-        {
-            c.words.push(
-                kind | step_delta << 2 | cause_mode << CAUSE_SHIFT | z << MSG_SHIFT | a << A_SHIFT | b << B_SHIFT,
-            );
+        let fits = |(zb, ab, bb): (u32, u32, u32)| z < 1 << zb && a < 1 << ab && b < 1 << bb;
+        let common = step_delta <= 1 && time == st.time && cause_mode != 3 && what == MsgKind::User;
+        let head_bits = kind | step_delta << 3 | cause_mode << CAUSE_SHIFT;
+        if common && fits(SMALL_BITS) {
+            let (zs, as_, bs) = SMALL_SHIFTS;
+            c.units.push((head_bits | SMALL | z << zs | a << as_ | b << bs) as u32);
+        } else if common && fits(WORD_BITS) {
+            let (zs, as_, bs) = WORD_SHIFTS;
+            let w = head_bits | z << zs | a << as_ | b << bs;
+            c.units.extend_from_slice(&[w as u32, (w >> 32) as u32]);
         } else {
-            wide(&mut c.words, head, kind, what, msg, a, b);
+            wide(&mut c.units, head, kind, what, msg, a, b);
         }
         if let Some(d) = c.decoded.get_mut() {
             d.push(head.event(kind_of(kind, what, msg, a, b)));
@@ -309,52 +313,50 @@ impl EventLog {
     }
 }
 
-/// A common event that does not fit one word.
+/// A common event whose figures do not fit two units.
 #[cold]
 #[inline(never)]
-fn wide(words: &mut Vec<u64>, head: Head, kind: u64, what: MsgKind, msg: u64, a: u64, b: u64) {
-    words.extend_from_slice(&[
-        OTHER | WIDE | kind << 4 | (what as u64) << 8,
-        head.step,
-        head.time,
-        head.cause,
-        msg,
-        a,
-        b,
-    ]);
+fn wide(units: &mut Vec<u32>, head: Head, kind: u64, what: MsgKind, msg: u64, a: u64, b: u64) {
+    units.push((OTHER | WIDE | kind << 4 | (what as u64) << 8) as u32);
+    for x in [head.step, head.time, head.cause, msg, a, b] {
+        units.extend_from_slice(&[x as u32, (x >> 32) as u32]);
+    }
 }
 
 /// The events of chunk `c`.
 fn decode(c: &Chunk) -> Vec<Event> {
     let mut out = Vec::with_capacity(c.len);
     let mut st = c.start;
-    let mut words = c.words.iter().copied();
-    let mut next = || words.next().expect("engine invariant: the event log holds its events' words");
+    let mut units = c.units.iter().copied();
+    let mut next = || u64::from(units.next().expect("engine invariant: the event log holds its events' units"));
     let mut rare = c.rare.iter();
     let field = |w: u64, shift: u32, bits: u32| (w >> shift) & ((1 << bits) - 1);
     for _ in 0..c.len {
         let w = next();
         let kind = w & 3;
         if kind == OTHER && w & WIDE == 0 {
-            let ev = rare.next().expect("engine invariant: a rare event's word has its event").clone();
+            let ev = rare.next().expect("engine invariant: a rare event's unit has its event").clone();
             st.step = ev.step;
             st.time = ev.time;
             out.push(ev);
             continue;
         }
         let (head, kind, what, msg, a, b) = if kind == OTHER {
-            let head = Head { step: next(), time: next(), cause: next() };
-            let (msg, a, b) = (next(), next(), next());
+            let mut long = || next() | next() << 32;
+            let head = Head { step: long(), time: long(), cause: long() };
+            let (msg, a, b) = (long(), long(), long());
             (head, (w >> 4) & 3, msg_kind(w >> 8 & 0xff), msg, a, b)
         } else {
+            let (w, bits, shifts) =
+                if w & SMALL != 0 { (w, SMALL_BITS, SMALL_SHIFTS) } else { (w | next() << 32, WORD_BITS, WORD_SHIFTS) };
             let step = st.step + u64::from(w & STEP_NEXT != 0);
             let cause = match field(w, CAUSE_SHIFT, 2) {
                 0 => 0,
                 CAUSE_SELF => step,
                 _ => step - 1,
             };
-            let msg = unzigzag(st.msg, field(w, MSG_SHIFT, MSG_BITS));
-            let (a, b) = (field(w, A_SHIFT, ACTOR_BITS), field(w, B_SHIFT, ACTOR_BITS));
+            let msg = unzigzag(st.msg, field(w, shifts.0, bits.0));
+            let (a, b) = (field(w, shifts.1, bits.1), field(w, shifts.2, bits.2));
             (Head { step, time: st.time, cause }, kind, MsgKind::User, msg, a, b)
         };
         st = State { step: head.step, time: head.time, msg };
