@@ -73,6 +73,17 @@ impl Core {
         }
     }
 
+    #[cold]
+    #[inline(never)]
+    fn no_recipient(&mut self, id: u64, from: u64, to: ActorId) {
+        self.dead_letter(id, from, to, DeadLetterReason::NoRecipient, None);
+    }
+
+    #[inline(never)]
+    fn trace_overflow(&mut self, actor: ActorId, id: u64, policy: Overflow, depth: u32) {
+        trace!(self, EventKind::Overflow { actor, msg: MsgId(id), policy, depth });
+    }
+
     /// Returns true if and only if `to` is alive, full, and rejects.
     pub(crate) fn would_reject(&self, to: Ref) -> bool {
         self.slots.get(to.slot as usize).is_some_and(|s| {
@@ -111,9 +122,11 @@ impl Core {
         let (pool, queue, depth, flags) = (s.pool, s.queue, s.len, s.flags);
         if !self.pools.holds::<M>(pool) {
             // An address from another system: nobody here takes it.
-            return self.dead_letter(id, from, to.id, DeadLetterReason::NoRecipient, None);
+            return self.no_recipient(id, from, to.id);
         }
-        trace!(self, EventKind::Overflow { actor: to.id, msg: MsgId(id), policy: Overflow::Block, depth });
+        if self.trace.on {
+            self.trace_overflow(to.id, id, Overflow::Block, depth);
+        }
         let running = self.innermost_running().unwrap_or(crate::kernel::NIL);
         let sender = match self.slots.get(running as usize) {
             Some(s) if from != 0 && s.id.0 == from => Ref { slot: running, id: s.id },
@@ -132,18 +145,34 @@ impl Core {
         }
         self.flow.blocked[s.slot as usize] += 1;
         if self.flow.blocked[s.slot as usize] == 1 {
-            self.slots[s.slot as usize].flags |= BLOCKED;
-            self.sched.remove(s.slot);
+            self.block(s);
         }
         if flags & BLOCKED != 0 {
-            if let Some(cycle) = self.wait_cycle(s.id.0, to.id.0) {
-                trace!(self, EventKind::Deadlock { actors: cycle.clone() });
-                self.flow.deadlocks.push(cycle);
-            }
+            self.find_deadlock(s, to);
+        }
+    }
+
+    /// `s` has a send parked now: it runs no more until it has none.
+    #[cold]
+    #[inline(never)]
+    fn block(&mut self, s: Ref) {
+        self.slots[s.slot as usize].flags |= BLOCKED;
+        self.sched.remove(s.slot);
+    }
+
+    /// `sender` just parked on blocked `to`: a cycle of parked actors is a deadlock.
+    #[cold]
+    #[inline(never)]
+    fn find_deadlock(&mut self, sender: Ref, to: Ref) {
+        if let Some(cycle) = self.wait_cycle(sender.id.0, to.id.0) {
+            trace!(self, EventKind::Deadlock { actors: cycle.clone() });
+            self.flow.deadlocks.push(cycle);
         }
     }
 
     /// The block timeout timer of message `id` parked on `to`, 0 if `to` has none.
+    #[cold]
+    #[inline(never)]
     fn block_timer(&mut self, to: Ref, id: u64) -> u64 {
         let Some(&t) = self.flow.block_timeouts.get(&to.id.0) else { return 0 };
         let at = self.clock.now.saturating_add(t);
