@@ -33,7 +33,7 @@ impl Core {
         let policy = Overflow::from_code(s.policy);
         let depth = s.len;
         let (id, from) = (item.id(), item.from());
-        if self.pools.try_queue::<M>(s.pool, s.queue).is_none() {
+        if !self.pools.holds::<M>(s.pool) {
             // An address from another system: nobody here takes it.
             return self.dead_letter(id, from, to.id, DeadLetterReason::NoRecipient, None);
         }

@@ -351,16 +351,35 @@ impl Pools {
     /// id is fixed by its type at spawn and addresses are typed.
     #[inline]
     pub(crate) fn get<M: 'static>(&mut self, pool: u16) -> &mut Pool<M> {
-        let any: &mut dyn Any = self.pools[pool as usize].as_mut();
-        any.downcast_mut::<Pool<M>>().expect("engine invariant: a pool holds the message type of its actors")
+        self.try_get::<M>(pool).expect("engine invariant: a pool holds the message type of its actors")
+    }
+
+    /// The pool `pool`, if there is one and it holds `M`s.
+    ///
+    /// This is `downcast_mut` without its virtual call to `type_id`, which
+    /// every send and every delivery would make: the pool's type is
+    /// compared with the one recorded when it was made.
+    #[inline]
+    #[allow(unsafe_code)]
+    pub(crate) fn try_get<M: 'static>(&mut self, pool: u16) -> Option<&mut Pool<M>> {
+        let i = pool as usize;
+        if self.types.get(i) != Some(&TypeId::of::<M>()) {
+            return None;
+        }
+        let p: &mut dyn AnyPool = self.pools.get_mut(i)?.as_mut();
+        // SAFETY: `types[i]` is `TypeId::of::<M>()`, and `id_of` made
+        // `pools[i]` a `Pool<M>` when it recorded that type (the two vectors
+        // are only ever pushed together, never changed, reordered or
+        // shortened), so the trait object's data is a `Pool<M>`; the
+        // returned borrow is the trait object's, as with `downcast_mut`.
+        Some(unsafe { &mut *(p as *mut dyn AnyPool as *mut Pool<M>) })
     }
 
     /// Queue `q` of pool `pool`, if that pool holds `M`s and has that queue:
     /// an address of another system can point anywhere.
     #[inline]
     pub(crate) fn try_queue<M: 'static>(&mut self, pool: u16, q: u32) -> Option<&mut Ring<Item<M>>> {
-        let any: &mut dyn Any = self.pools.get_mut(pool as usize)?.as_mut();
-        any.downcast_mut::<Pool<M>>()?.queues.get_mut(q as usize)
+        self.try_get::<M>(pool)?.queues.get_mut(q as usize)
     }
 
     #[inline]
