@@ -182,6 +182,10 @@ impl<T> Ring<T> {
         if pos >= self.len as usize {
             return None;
         }
+        if pos == 0 {
+            // The oldest (what `drop_oldest` evicts): nothing moves.
+            return self.pop_front();
+        }
         let pos = pos as u32;
         let i = self.at(pos);
         let x = self.buf[i].take();
