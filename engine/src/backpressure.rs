@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::address::{ActorId, MsgId, Ref};
 use crate::clock::{Timer, TimerKind};
-use crate::kernel::{trace, Core, BLOCKED, HOLD};
+use crate::kernel::{trace, Core, BLOCKED, BLOCK_TIMEOUT, HOLD};
 use crate::mailbox::{Item, Overflow, Parked, Signal};
 use crate::trace::{DeadLetterReason, EventKind, MsgKind};
 
@@ -33,7 +33,7 @@ impl Core {
         let policy = Overflow::from_code(s.policy);
         let depth = s.len;
         let (id, from) = (item.id(), item.from());
-        if self.pools.try_queue::<M>(s.pool, s.queue).is_none() {
+        if !self.pools.holds::<M>(s.pool) {
             // An address from another system: nobody here takes it.
             return self.dead_letter(id, from, to.id, DeadLetterReason::NoRecipient, None);
         }
@@ -49,7 +49,8 @@ impl Core {
                 s.drops += 1;
                 let q = self.pools.queue::<M>(s.pool, s.queue);
                 // Notifications are never evicted: the oldest user message goes.
-                let oldest = q.iter().position(|i| !matches!(i, Item::Signal(_))).and_then(|p| q.remove(p));
+                let first_user = q.iter().position(|i| !matches!(i, Item::Signal(_)));
+                let oldest = first_user.and_then(|p| q.remove(p));
                 q.push_back(item);
                 if let Some(old) = oldest {
                     let (oid, ofrom) = (old.id(), old.from());
@@ -70,6 +71,17 @@ impl Core {
             }
             Overflow::Block => self.park_send(to, item),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn no_recipient(&mut self, id: u64, from: u64, to: ActorId) {
+        self.dead_letter(id, from, to, DeadLetterReason::NoRecipient, None);
+    }
+
+    #[inline(never)]
+    fn trace_overflow(&mut self, actor: ActorId, id: u64, policy: Overflow, depth: u32) {
+        trace!(self, EventKind::Overflow { actor, msg: MsgId(id), policy, depth });
     }
 
     /// Returns true if and only if `to` is alive, full, and rejects.
@@ -101,34 +113,70 @@ impl Core {
             && self.pools.dyn_ref(self.slots[to.slot as usize].pool).has_parked(self.slots[to.slot as usize].queue, id)
     }
 
-    /// Parks `item` until `to` has room; parks its sender too, if it is the
-    /// actor running now.
-    fn park_send<M: 'static>(&mut self, to: Ref, item: Item<M>) {
+    /// `item` meets `to`'s full mailbox with policy block: it is parked until
+    /// `to` has room, and so is its sender, if it is the actor running now.
+    #[inline(never)]
+    pub(crate) fn park_send<M: 'static>(&mut self, to: Ref, item: Item<M>) {
         let (id, from) = (item.id(), item.from());
-        let sender = self.running.last().map(|&s| self.slot_ref(s)).filter(|r| r.id.0 == from && from != 0);
+        let s = &self.slots[to.slot as usize];
+        let (pool, queue, depth, flags) = (s.pool, s.queue, s.len, s.flags);
+        if !self.pools.holds::<M>(pool) {
+            // An address from another system: nobody here takes it.
+            return self.no_recipient(id, from, to.id);
+        }
+        if self.trace.on {
+            self.trace_overflow(to.id, id, Overflow::Block, depth);
+        }
+        let running = self.innermost_running().unwrap_or(crate::kernel::NIL);
+        let sender = match self.slots.get(running as usize) {
+            Some(s) if from != 0 && s.id.0 == from => Ref { slot: running, id: s.id },
+            _ => Ref { slot: 0, id: ActorId(0) },
+        };
         self.stats.queued += 1;
-        let timer = self.flow.block_timeouts.get(&to.id.0).map(|&t| {
-            let at = self.clock.now.saturating_add(t);
-            self.clock.set(at, Timer { kind: TimerKind::BlockTimeout { target: to, msg: id }, cause: self.cause })
-        });
-        let (pool, queue) = (self.slots[to.slot as usize].pool, self.slots[to.slot as usize].queue);
+        let timer = if flags & BLOCK_TIMEOUT != 0 { self.block_timer(to, id) } else { 0 };
         self.pools.get::<M>(pool).parked_mut(queue).push_back(Parked { item, sender, timer });
         self.flow.parked_total += 1;
-        let Some(s) = sender else { return };
+        if sender.id.0 == 0 {
+            return;
+        }
+        let s = sender;
         if self.flow.blocked.len() <= s.slot as usize {
             self.flow.blocked.resize(s.slot as usize + 1, 0);
         }
         self.flow.blocked[s.slot as usize] += 1;
         if self.flow.blocked[s.slot as usize] == 1 {
-            self.slots[s.slot as usize].flags |= BLOCKED;
-            self.sched.remove(s.slot);
+            self.block(s);
         }
-        if self.slots[to.slot as usize].flags & BLOCKED != 0 {
-            if let Some(cycle) = self.wait_cycle(s.id.0, to.id.0) {
-                trace!(self, EventKind::Deadlock { actors: cycle.clone() });
-                self.flow.deadlocks.push(cycle);
-            }
+        if flags & BLOCKED != 0 {
+            self.find_deadlock(s, to);
         }
+    }
+
+    /// `s` has a send parked now: it runs no more until it has none.
+    #[cold]
+    #[inline(never)]
+    fn block(&mut self, s: Ref) {
+        self.slots[s.slot as usize].flags |= BLOCKED;
+        self.sched.remove(s.slot);
+    }
+
+    /// `sender` just parked on blocked `to`: a cycle of parked actors is a deadlock.
+    #[cold]
+    #[inline(never)]
+    fn find_deadlock(&mut self, sender: Ref, to: Ref) {
+        if let Some(cycle) = self.wait_cycle(sender.id.0, to.id.0) {
+            trace!(self, EventKind::Deadlock { actors: cycle.clone() });
+            self.flow.deadlocks.push(cycle);
+        }
+    }
+
+    /// The block timeout timer of message `id` parked on `to`, 0 if `to` has none.
+    #[cold]
+    #[inline(never)]
+    fn block_timer(&mut self, to: Ref, id: u64) -> u64 {
+        let Some(&t) = self.flow.block_timeouts.get(&to.id.0) else { return 0 };
+        let at = self.clock.now.saturating_add(t);
+        self.clock.set(at, Timer { kind: TimerKind::BlockTimeout { target: to, msg: id }, cause: self.cause })
     }
 
     /// If `target` waits (through parked sends) on `sender`, the cycle.
@@ -184,31 +232,46 @@ impl Core {
                 return;
             }
             let Some((id, sender, timer)) = self.pools.get::<M>(pool).admit_one(queue) else { return };
-            self.flow.parked_total -= 1;
-            if let Some(t) = timer {
-                self.clock.cancel(t);
-            }
-            let s = &mut self.slots[me.slot as usize];
-            s.len += 1;
-            s.high_water = s.high_water.max(s.len);
-            if s.len == 1 && s.flags & HOLD == 0 {
-                self.sched.wake(me.slot, pool, queue, id);
-            }
-            trace!(self, EventKind::Admitted { actor: me.id, msg: MsgId(id) });
-            if let Some(snd) = sender {
-                self.unpark(snd);
-            }
+            self.admitted(me, pool, queue, id, sender, timer);
+        }
+    }
+
+    /// Parked send `id` (its sender's id 0 for none, its timer 0 for none)
+    /// was just moved into `me`'s queue.
+    #[inline(always)]
+    pub(crate) fn admitted(&mut self, me: Ref, pool: u16, queue: u32, id: u64, sender: Ref, timer: u64) {
+        self.flow.parked_total -= 1;
+        if timer != 0 {
+            self.clock.cancel(timer);
+        }
+        let s = &mut self.slots[me.slot as usize];
+        s.len += 1;
+        s.high_water = s.high_water.max(s.len);
+        if s.len == 1 && s.flags & HOLD == 0 {
+            self.sched.wake(me.slot, pool, queue, id);
+        }
+        trace!(self, EventKind::Admitted { actor: me.id, msg: MsgId(id) });
+        if sender.id.0 != 0 {
+            self.unpark(sender);
         }
     }
 
     /// One of `s`'s parked sends went through (or timed out). A stopped
     /// sender's count was reset and its parked sends forgot it, so the slot
     /// here is still `s`.
-    #[inline]
+    #[inline(always)]
     fn unpark(&mut self, s: Ref) {
         let Some(n) = self.flow.blocked.get_mut(s.slot as usize).filter(|n| **n > 0) else { return };
         *n -= 1;
-        if *n == 0 && self.alive(s) {
+        if *n == 0 {
+            self.unblock(s);
+        }
+    }
+
+    /// The last parked send of `s` went through (or timed out).
+    #[inline(never)]
+    fn unblock(&mut self, s: Ref) {
+        if self.alive(s) {
             self.slots[s.slot as usize].flags &= !BLOCKED;
             self.wake_if_ready(s);
         }

@@ -178,7 +178,7 @@ impl<A: Actor> Cell for ActorBox<A> {
             Item::User(env) => {
                 let from = (env.from != 0).then_some(ActorId(env.from));
                 let id = env.id;
-                trace!(core, cause = env.cause, EventKind::Deliver { msg: MsgId(id), actor: me.id, from });
+                core.trace_deliver_fast(id, me.id, env.from, env.cause);
                 let mut slow = 0;
                 if core.fault_on {
                     match core.delivery_fault(me, &env.msg, id) {
@@ -194,14 +194,18 @@ impl<A: Actor> Cell for ActorBox<A> {
                         _ => {}
                     }
                 }
-                let handler: Behavior<A> = self.behavior.unwrap_or(A::handle);
+                let installed: Option<Behavior<A>> = self.behavior;
                 let ActorBox { state, behavior, name, rng } = self;
                 let mut ctx = Context::new(core, me, from, behavior, rng, name);
-                let result = panic::catch(|| handler(state, &mut ctx, env.msg));
+                // `A::handle` called directly, not through a pointer, so it can be inlined.
+                let result = panic::catch(|| match installed {
+                    None => A::handle(state, &mut ctx, env.msg),
+                    Some(handler) => handler(state, &mut ctx, env.msg),
+                });
                 match result {
                     Ok(Ok(())) => {
                         core.stats.handled += 1;
-                        trace!(core, EventKind::Done { actor: me.id, msg: MsgId(id) });
+                        core.trace_done_fast(me.id, id);
                         if slow > 0 {
                             core.slow_down(me, slow);
                         }

@@ -22,7 +22,7 @@ pub struct Context<'a, A: Actor> {
     sender: Option<ActorId>,
     behavior: &'a mut Option<Behavior<A>>,
     rng: &'a mut Option<Box<ChaCha8Rng>>,
-    name: &'a str,
+    name: &'a compact_str::CompactString,
 }
 
 impl<'a, A: Actor> Context<'a, A> {
@@ -32,7 +32,7 @@ impl<'a, A: Actor> Context<'a, A> {
         sender: Option<ActorId>,
         behavior: &'a mut Option<Behavior<A>>,
         rng: &'a mut Option<Box<ChaCha8Rng>>,
-        name: &'a str,
+        name: &'a compact_str::CompactString,
     ) -> Self {
         Context { core, me, sender, behavior, rng, name }
     }
@@ -49,7 +49,7 @@ impl<'a, A: Actor> Context<'a, A> {
 
     /// This actor's name.
     pub fn name(&self) -> &str {
-        self.name
+        self.name.as_str()
     }
 
     /// Who sent the message being handled, if it was an actor.

@@ -20,7 +20,7 @@ pub(crate) use crate::slots::Slot;
 use crate::slots::Slots;
 use crate::supervision::{ChildSpec, Shutdown};
 use crate::trace::{
-    DeadLetterReason, Event, EventKind, MsgKind, StopReason, TraceHeader, Tracer, FORMAT_NAME, FORMAT_VERSION,
+    DeadLetterReason, Event, EventKind, Head, MsgKind, StopReason, TraceHeader, Tracer, FORMAT_NAME, FORMAT_VERSION,
 };
 
 pub(crate) const NIL: u32 = u32::MAX;
@@ -41,6 +41,8 @@ pub(crate) const TRAP_EXIT: u16 = 32;
 pub(crate) const BLOCKED: u16 = 64;
 /// A `slow` fault holds it for a while.
 pub(crate) const SLOWED: u16 = 128;
+/// Its mailbox has a block timeout (in `Flow::block_timeouts`).
+pub(crate) const BLOCK_TIMEOUT: u16 = 256;
 /// Flags that keep an actor from running although it has messages.
 pub(crate) const HOLD: u16 = SUSPENDED | BLOCKED | SLOWED;
 
@@ -80,7 +82,11 @@ pub(crate) struct Core {
     pub(crate) quiet: bool,
     next_actor: u64,
     next_msg: u64,
-    /// Slots whose code is on the stack now (a handler, a hook).
+    /// The slot whose message is being delivered, NIL outside a delivery:
+    /// the bottom of the stack of code running now.
+    pub(crate) delivering: u32,
+    /// Slots whose code is on the stack now above `delivering` (a hook, a
+    /// child's `pre_start`...), innermost last.
     pub(crate) running: Vec<u32>,
     /// Ends that must wait until the actors involved are off the stack.
     pub(crate) deferred: Vec<(Ref, StopReason, bool)>,
@@ -149,6 +155,7 @@ impl Core {
             cause: 0,
             next_actor: 0,
             next_msg: 0,
+            delivering: NIL,
             running: Vec::new(),
             deferred: Vec::new(),
             halted: false,
@@ -184,12 +191,49 @@ impl Core {
         }
     }
 
-    #[inline]
+    /// Records an event (see the `trace!` macro).
+    #[inline(never)]
     pub(crate) fn emit(&mut self, cause: u64, kind: EventKind) {
+        self.emit_inline(cause, kind);
+    }
+
+    /// Records an event (see the `trace!` macro).
+    #[inline(always)]
+    fn emit_inline(&mut self, cause: u64, kind: EventKind) {
         let ev = Event { step: self.step, time: self.clock.now, cause: (cause != 0).then_some(cause), kind };
         if self.trace.record(ev) {
             self.halted = true;
             self.gate = 0;
+        }
+    }
+
+    /// The step, time and cause of an event recorded now.
+    #[inline(always)]
+    fn head(&self, cause: u64) -> Head {
+        Head { step: self.step, time: self.clock.now, cause }
+    }
+
+    /// Records the `deliver` of message `id` (sent in step `cause`) to `me`.
+    #[inline(always)]
+    pub(crate) fn trace_deliver_fast(&mut self, id: u64, me: ActorId, from: u64, cause: u64) {
+        if self.trace.on {
+            let head = self.head(cause);
+            if self.trace.deliver(head, id, me.0, from) {
+                self.halted = true;
+                self.gate = 0;
+            }
+        }
+    }
+
+    /// Records that `me` handled message `id`.
+    #[inline(always)]
+    pub(crate) fn trace_done_fast(&mut self, me: ActorId, id: u64) {
+        if self.trace.on {
+            let head = self.head(self.cause);
+            if self.trace.done(head, me.0, id) {
+                self.halted = true;
+                self.gate = 0;
+            }
         }
     }
 
@@ -266,6 +310,7 @@ impl Core {
         let me = Ref { slot, id };
         if let Some(t) = mailbox.block_timeout {
             self.flow.block_timeouts.insert(id.0, t);
+            self.slots[slot as usize].flags |= BLOCK_TIMEOUT;
         }
         let name: CompactString = if name.is_empty() { format_compact!("{type_name}-{}", id.0) } else { name.into() };
         trace!(
@@ -347,12 +392,26 @@ impl Core {
 
     /// Records the `send` event of user message `id` (with its payload at
     /// [`TraceLevel::Payloads`](crate::TraceLevel::Payloads)).
+    #[inline(always)]
     pub(crate) fn trace_send<M: fmt::Debug>(&mut self, id: u64, from: u64, to: ActorId, msg: &M) {
         if self.trace.on {
-            let payload = self.trace.payloads.then(|| format_compact!("{msg:?}"));
-            let cause = self.cause;
-            self.emit(cause, EventKind::Send { msg: MsgId(id), from: opt(from), to, what: MsgKind::User, payload });
+            if self.trace.payloads {
+                return self.trace_send_payload(id, from, to, msg);
+            }
+            let head = self.head(self.cause);
+            if self.trace.send(head, id, from, to.0) {
+                self.halted = true;
+                self.gate = 0;
+            }
         }
+    }
+
+    /// [`Core::trace_send`] with the message's `Debug` text.
+    #[inline(never)]
+    fn trace_send_payload<M: fmt::Debug>(&mut self, id: u64, from: u64, to: ActorId, msg: &M) {
+        let payload = Some(format_compact!("{msg:?}"));
+        let cause = self.cause;
+        self.emit(cause, EventKind::Send { msg: MsgId(id), from: opt(from), to, what: MsgKind::User, payload });
     }
 
     #[inline(always)]
@@ -384,6 +443,9 @@ impl Core {
         match self.slots.raw_mut(to.slot as usize) {
             Some(s) if s.id == to.id => {
                 if s.capacity != 0 && s.len - s.signals >= s.capacity {
+                    if s.policy == crate::mailbox::Overflow::Block.code() {
+                        return self.park_send(to, item);
+                    }
                     return self.overflow(to, item);
                 }
                 let head = item.id();
@@ -619,9 +681,9 @@ impl Core {
         let me = Ref { slot: p.slot, id: s.id };
         let (pool, queue) = if p.pool == u16::MAX { (s.pool, s.queue) } else { (p.pool, p.queue) };
         let mut cell = s.cell.take().expect("engine invariant: a runnable actor is not running");
-        self.running.push(p.slot);
+        self.delivering = p.slot;
         let outcome = cell.deliver(self, me, pool, queue);
-        self.running.pop();
+        self.delivering = NIL;
         let s = &mut self.slots[p.slot as usize];
         s.cell = Some(cell);
         if matches!(outcome, Outcome::Handled) && self.deferred.is_empty() {
@@ -661,10 +723,16 @@ impl Core {
         }
     }
 
+    /// The innermost slot whose code is running, if any.
+    pub(crate) fn innermost_running(&self) -> Option<u32> {
+        self.running.last().copied().or((self.delivering != NIL).then_some(self.delivering))
+    }
+
     /// Pops the next item of `me`'s mailbox (queue `queue` of pool `pool`, of type `M`).
     #[inline]
     pub(crate) fn pop<M: 'static>(&mut self, me: Ref, pool: u16, queue: u32) -> Option<Item<M>> {
-        let item = self.pools.queue::<M>(pool, queue).pop_front()?;
+        let typed = self.pools.get::<M>(pool);
+        let item = typed.queues.get_mut(queue as usize)?.pop_front()?;
         let s = &mut self.slots[me.slot as usize];
         s.len -= 1;
         if let Item::Signal(_) = item {
@@ -672,7 +740,17 @@ impl Core {
         }
         self.stats.queued -= 1;
         if self.flow.parked_total != 0 {
-            self.admit::<M>(me, pool, queue);
+            // The room just made lets the oldest parked send in, with the
+            // pool at hand (`admit` lets in any more).
+            if s.capacity == 0 || s.len - s.signals < s.capacity {
+                if let Some((id, sender, timer)) = typed.admit_one(queue) {
+                    self.admitted(me, pool, queue, id, sender, timer);
+                    let s = &self.slots[me.slot as usize];
+                    if self.flow.parked_total != 0 && (s.capacity == 0 || s.len - s.signals < s.capacity) {
+                        self.admit::<M>(me, pool, queue);
+                    }
+                }
+            }
         }
         Some(item)
     }

@@ -76,7 +76,8 @@ impl Core {
 
     /// True if and only if `slot` or one of its descendants is running code.
     fn busy(&self, slot: u32) -> bool {
-        self.running.iter().any(|&top| {
+        let delivering = (self.delivering != NIL).then_some(self.delivering);
+        self.running.iter().copied().chain(delivering).any(|top| {
             let mut s = top;
             loop {
                 if s == slot {
@@ -93,7 +94,7 @@ impl Core {
     /// Carries out deferred ends once nothing is running.
     #[inline]
     pub(crate) fn settle(&mut self) {
-        if !self.deferred.is_empty() && self.running.is_empty() {
+        if !self.deferred.is_empty() && self.running.is_empty() && self.delivering == NIL {
             self.settle_deferred();
         }
     }
@@ -370,10 +371,10 @@ impl Core {
     }
 
     pub(crate) fn trace_deliver(&mut self, id: u64, me: Ref, from: u64, cause: u64) {
-        trace!(self, cause = cause, EventKind::Deliver { msg: MsgId(id), actor: me.id, from: opt(from) });
+        self.trace_deliver_fast(id, me.id, from, cause);
     }
 
     pub(crate) fn trace_done(&mut self, me: Ref, id: u64) {
-        trace!(self, EventKind::Done { actor: me.id, msg: MsgId(id) });
+        self.trace_done_fast(me.id, id);
     }
 }

@@ -1,7 +1,7 @@
 //! Typed mailboxes.
 //!
 //! Each message type has one pool of queues, so a mailbox is a plain
-//! `VecDeque` of typed items in a slab: no allocation per message, and
+//! ring buffer of typed items in a slab: no allocation per message, and
 //! sending never touches the receiving actor's state.
 
 use std::any::{Any, TypeId};
@@ -88,19 +88,20 @@ impl<M> Item<M> {
 /// stopped actor's queue is freed and its place reused. Sends parked on a
 /// full blocking mailbox wait here too, typed, by queue.
 pub(crate) struct Pool<M> {
-    pub(crate) queues: Slab<VecDeque<Item<M>>>,
+    pub(crate) queues: Slab<Ring<Item<M>>>,
     /// Parked sends by queue index (grown only where something parked).
     pub(crate) parked: Vec<VecDeque<Parked<M>>>,
 }
 
 impl<M> Pool<M> {
     /// Moves the oldest send parked on queue `q` into the queue; returns
-    /// its id, its sender and its timer.
-    #[inline]
-    pub(crate) fn admit_one(&mut self, q: u32) -> Option<(u64, Option<Ref>, Option<u64>)> {
+    /// its id, its sender (id 0 for none) and its timer (0 for none).
+    #[inline(always)]
+    pub(crate) fn admit_one(&mut self, q: u32) -> Option<(u64, Ref, u64)> {
+        let queue = self.queues.get_mut(q as usize)?;
         let p = self.parked.get_mut(q as usize)?.pop_front()?;
         let id = p.item.id();
-        self.queues[q as usize].push_back(p.item);
+        queue.push_back(p.item);
         Some((id, p.sender, p.timer))
     }
 
@@ -114,12 +115,120 @@ impl<M> Pool<M> {
     }
 }
 
+/// A first-in first-out queue in a ring buffer: what a mailbox needs of a
+/// `VecDeque`, with a push and a pop small enough to be inlined where a
+/// message is sent and delivered.
+pub(crate) struct Ring<T> {
+    /// The slots; those outside the `len` from `head` (wrapping) are `None`.
+    buf: Vec<Option<T>>,
+    head: u32,
+    len: u32,
+}
+
+impl<T> Ring<T> {
+    pub(crate) const fn new() -> Self {
+        Ring { buf: Vec::new(), head: 0, len: 0 }
+    }
+
+    /// The index in `buf` of the `k`-th item (`k` at most `len`).
+    #[inline(always)]
+    fn at(&self, k: u32) -> usize {
+        let i = self.head as usize + k as usize;
+        if i >= self.buf.len() {
+            i - self.buf.len()
+        } else {
+            i
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn push_back(&mut self, x: T) {
+        if self.len as usize == self.buf.len() {
+            self.grow();
+        }
+        let i = self.at(self.len);
+        // The slot is free (`None`): nothing to drop, so none of the code
+        // that would drop an item is generated here.
+        let free = self.buf[i].replace(x);
+        debug_assert!(free.is_none(), "a ring's free slot is empty");
+        std::mem::forget(free);
+        self.len += 1;
+    }
+
+    #[inline(always)]
+    pub(crate) fn pop_front(&mut self) -> Option<T> {
+        if self.len == 0 {
+            return None;
+        }
+        let x = self.buf[self.head as usize].take();
+        self.head = self.at(1) as u32;
+        self.len -= 1;
+        x
+    }
+
+    pub(crate) fn front(&self) -> Option<&T> {
+        if self.len == 0 {
+            return None;
+        }
+        self.buf[self.head as usize].as_ref()
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> + '_ {
+        (0..self.len).filter_map(move |k| self.buf[self.at(k)].as_ref())
+    }
+
+    /// Takes out the `pos`-th item; the ones behind it move up.
+    pub(crate) fn remove(&mut self, pos: usize) -> Option<T> {
+        if pos >= self.len as usize {
+            return None;
+        }
+        if pos == 0 {
+            // The oldest (what `drop_oldest` evicts): nothing moves.
+            return self.pop_front();
+        }
+        let pos = pos as u32;
+        let i = self.at(pos);
+        let x = self.buf[i].take();
+        for k in pos..self.len - 1 {
+            let (to, from) = (self.at(k), self.at(k + 1));
+            self.buf[to] = self.buf[from].take();
+        }
+        self.len -= 1;
+        x
+    }
+
+    /// Doubles the room (at least 4), the items in order from slot 0.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) {
+        // Full: the items fill `buf`, the first at `head`; those that
+        // wrapped round (before `head`) move behind the old end.
+        let old = self.buf.len();
+        self.buf.resize_with((old * 2).max(4), || None);
+        for i in 0..self.head as usize {
+            self.buf.swap(i, old + i);
+        }
+    }
+}
+
 /// A send waiting for room in a full blocking mailbox.
 pub(crate) struct Parked<M> {
     pub(crate) item: Item<M>,
-    /// The actor that sent it and is parked meanwhile (none for a test or a timer).
-    pub(crate) sender: Option<Ref>,
-    pub(crate) timer: Option<u64>,
+    /// The actor that sent it and is parked meanwhile; id 0 for none (a
+    /// test or a timer).
+    pub(crate) sender: Ref,
+    /// Its block timeout's timer, 0 for none.
+    pub(crate) timer: u64,
+}
+
+impl<M> Parked<M> {
+    fn sender(&self) -> Option<Ref> {
+        (self.sender.id.0 != 0).then_some(self.sender)
+    }
+
+    fn timer(&self) -> Option<u64> {
+        (self.timer != 0).then_some(self.timer)
+    }
 }
 
 /// A parked send, seen without its type: (id, from, sender, timer).
@@ -152,7 +261,9 @@ impl<M: 'static> AnyPool for Pool<M> {
 
     fn drain(&mut self, q: u32, free: bool, out: &mut Vec<(u64, u64)>) {
         if let Some(queue) = self.queues.get_mut(q as usize) {
-            out.extend(queue.drain(..).map(|i| (i.id(), i.from())));
+            while let Some(i) = queue.pop_front() {
+                out.push((i.id(), i.from()));
+            }
             if free {
                 self.queues.remove(q as usize);
             }
@@ -171,26 +282,26 @@ impl<M: 'static> AnyPool for Pool<M> {
         let list = self.parked.get_mut(q as usize)?;
         let pos = list.iter().position(|p| p.item.id() == id)?;
         let p = list.remove(pos)?;
-        Some((id, p.item.from(), p.sender, p.timer))
+        Some((id, p.item.from(), p.sender(), p.timer()))
     }
 
     fn drain_parked(&mut self, q: u32, out: &mut Vec<ParkedInfo>) {
         if let Some(list) = self.parked.get_mut(q as usize) {
-            out.extend(list.drain(..).map(|p| (p.item.id(), p.item.from(), p.sender, p.timer)));
+            out.extend(list.drain(..).map(|p| (p.item.id(), p.item.from(), p.sender(), p.timer())));
         }
     }
 
     fn forget_sender(&mut self, sender: u64) {
         for list in self.parked.iter_mut() {
-            for p in list.iter_mut().filter(|p| p.sender.is_some_and(|s| s.id.0 == sender)) {
-                p.sender = None;
+            for p in list.iter_mut().filter(|p| p.sender.id.0 == sender && sender != 0) {
+                p.sender.id.0 = 0;
             }
         }
     }
 
     fn parked_senders(&self, out: &mut Vec<(u32, u64)>) {
         for (q, list) in self.parked.iter().enumerate() {
-            out.extend(list.iter().filter_map(|p| p.sender.map(|s| (q as u32, s.id.0))));
+            out.extend(list.iter().filter_map(|p| p.sender().map(|s| (q as u32, s.id.0))));
         }
     }
 }
@@ -199,6 +310,8 @@ impl<M: 'static> AnyPool for Pool<M> {
 #[derive(Default)]
 pub(crate) struct Pools {
     pools: Vec<Box<dyn AnyPool>>,
+    /// The message type of each pool.
+    types: Vec<TypeId>,
     by_type: BTreeMap<TypeId, u16>,
 }
 
@@ -213,8 +326,15 @@ impl Pools {
         let id = *self.by_type.entry(TypeId::of::<M>()).or_insert(next);
         if id == next {
             self.pools.push(Box::new(Pool::<M> { queues: Slab::new(), parked: Vec::new() }));
+            self.types.push(TypeId::of::<M>());
         }
         id
+    }
+
+    /// Returns true if and only if pool `pool` holds `M`s.
+    #[inline]
+    pub(crate) fn holds<M: 'static>(&self, pool: u16) -> bool {
+        self.types.get(pool as usize) == Some(&TypeId::of::<M>())
     }
 
     /// The pool id for message type `M`, if there is one.
@@ -224,7 +344,7 @@ impl Pools {
 
     /// A new empty queue in pool `pool` (of type `M`).
     pub(crate) fn new_queue<M: 'static>(&mut self, pool: u16) -> u32 {
-        self.get::<M>(pool).queues.insert(VecDeque::new()) as u32
+        self.get::<M>(pool).queues.insert(Ring::new()) as u32
     }
 
     /// The pool `pool`, which must hold `M`s.
@@ -235,20 +355,39 @@ impl Pools {
     /// id is fixed by its type at spawn and addresses are typed.
     #[inline]
     pub(crate) fn get<M: 'static>(&mut self, pool: u16) -> &mut Pool<M> {
-        let any: &mut dyn Any = self.pools[pool as usize].as_mut();
-        any.downcast_mut::<Pool<M>>().expect("engine invariant: a pool holds the message type of its actors")
+        self.try_get::<M>(pool).expect("engine invariant: a pool holds the message type of its actors")
+    }
+
+    /// The pool `pool`, if there is one and it holds `M`s.
+    ///
+    /// This is `downcast_mut` without its virtual call to `type_id`, which
+    /// every send and every delivery would make: the pool's type is
+    /// compared with the one recorded when it was made.
+    #[inline]
+    #[allow(unsafe_code)]
+    pub(crate) fn try_get<M: 'static>(&mut self, pool: u16) -> Option<&mut Pool<M>> {
+        let i = pool as usize;
+        if self.types.get(i) != Some(&TypeId::of::<M>()) {
+            return None;
+        }
+        let p: &mut dyn AnyPool = self.pools.get_mut(i)?.as_mut();
+        // SAFETY: `types[i]` is `TypeId::of::<M>()`, and `id_of` made
+        // `pools[i]` a `Pool<M>` when it recorded that type (the two vectors
+        // are only ever pushed together, never changed, reordered or
+        // shortened), so the trait object's data is a `Pool<M>`; the
+        // returned borrow is the trait object's, as with `downcast_mut`.
+        Some(unsafe { &mut *(p as *mut dyn AnyPool as *mut Pool<M>) })
     }
 
     /// Queue `q` of pool `pool`, if that pool holds `M`s and has that queue:
     /// an address of another system can point anywhere.
     #[inline]
-    pub(crate) fn try_queue<M: 'static>(&mut self, pool: u16, q: u32) -> Option<&mut VecDeque<Item<M>>> {
-        let any: &mut dyn Any = self.pools.get_mut(pool as usize)?.as_mut();
-        any.downcast_mut::<Pool<M>>()?.queues.get_mut(q as usize)
+    pub(crate) fn try_queue<M: 'static>(&mut self, pool: u16, q: u32) -> Option<&mut Ring<Item<M>>> {
+        self.try_get::<M>(pool)?.queues.get_mut(q as usize)
     }
 
     #[inline]
-    pub(crate) fn queue<M: 'static>(&mut self, pool: u16, q: u32) -> &mut VecDeque<Item<M>> {
+    pub(crate) fn queue<M: 'static>(&mut self, pool: u16, q: u32) -> &mut Ring<Item<M>> {
         &mut self.get::<M>(pool).queues[q as usize]
     }
 

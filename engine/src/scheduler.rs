@@ -110,8 +110,24 @@ impl Scheduler {
 
     /// `slot` (mailbox `queue` of pool `pool`) has a message (with id
     /// `head`) and may run, unless it already can.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn wake(&mut self, slot: u32, pool: u16, queue: u32, head: u64) {
+        if let Scheduler::Random(r) = self {
+            if let Some(p) = r.pos.get_mut(slot as usize) {
+                if *p == NONE {
+                    *p = r.runnable.len() as u32;
+                    r.runnable.push(Picked { slot, pool, queue });
+                }
+                return;
+            }
+        }
+        self.wake_other(slot, pool, queue, head);
+    }
+
+    /// [`Scheduler::wake`] for strategies other than random, or a slot it
+    /// has not seen yet.
+    #[inline(never)]
+    fn wake_other(&mut self, slot: u32, pool: u16, queue: u32, head: u64) {
         match self {
             Scheduler::Random(r) => {
                 if r.pos.len() <= slot as usize {
@@ -141,25 +157,33 @@ impl Scheduler {
     }
 
     /// `slot` may no longer run (stopped, or nothing left to take).
+    #[inline(always)]
     pub(crate) fn remove(&mut self, slot: u32) {
-        match self {
-            Scheduler::Random(r) => {
-                let Some(&p) = r.pos.get(slot as usize) else {
-                    return;
-                };
-                if p == NONE {
-                    return;
-                }
-                r.pos[slot as usize] = NONE;
-                if r.runnable.len() == 1 {
-                    r.runnable.clear();
-                    return;
-                }
-                r.runnable.swap_remove(p as usize);
-                if let Some(moved) = r.runnable.get(p as usize) {
-                    r.pos[moved.slot as usize] = p;
+        if let Scheduler::Random(r) = self {
+            let Some(&p) = r.pos.get(slot as usize) else {
+                return;
+            };
+            if p == NONE {
+                return;
+            }
+            r.pos[slot as usize] = NONE;
+            // `swap_remove(p)`: the last one takes its place.
+            if let Some(last) = r.runnable.pop() {
+                if let Some(hole) = r.runnable.get_mut(p as usize) {
+                    *hole = last;
+                    r.pos[last.slot as usize] = p;
                 }
             }
+            return;
+        }
+        self.remove_other(slot);
+    }
+
+    /// [`Scheduler::remove`] for strategies other than random.
+    #[inline(never)]
+    fn remove_other(&mut self, slot: u32) {
+        match self {
+            Scheduler::Random(_) => {}
             Scheduler::Pct(p) => {
                 if let Some(&prio) = p.prio.get(slot as usize) {
                     p.runnable.remove(&(prio, slot));

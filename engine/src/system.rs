@@ -500,6 +500,17 @@ impl System {
     pub fn run_until_idle(&mut self) -> RunOutcome {
         let _quiet = self.quiet();
         loop {
+            // Deliveries while below the gate, without a `Step` each: what
+            // `step_inner` does then, and the same picks.
+            let core = &mut self.core;
+            while core.step < core.gate {
+                match core.sched.pick(&mut core.sched_rng, core.step + 1) {
+                    Some(p) => {
+                        core.deliver(p);
+                    }
+                    None => break,
+                }
+            }
             if let Some(outcome) = self.step_inner().outcome() {
                 return outcome;
             }

@@ -22,6 +22,7 @@
 mod event;
 mod file;
 pub(crate) mod hash;
+mod log;
 
 use std::io::Write;
 
@@ -31,46 +32,12 @@ pub use file::{
     FORMAT_NAME, FORMAT_VERSION,
 };
 
+use crate::address::{ActorId, MsgId};
 use crate::config::TraceLevel;
+use event::{digest_deliver, digest_done, digest_head, digest_send};
 use file::TraceWriter;
 use hash::Digest;
-
-/// Events kept in memory, appended in fixed-size chunks so a long run never
-/// copies its whole history to grow.
-#[derive(Default)]
-pub(crate) struct Chunks {
-    chunks: Vec<Vec<Event>>,
-    len: usize,
-}
-
-const CHUNK: usize = 16 * 1024;
-
-impl Chunks {
-    #[inline]
-    fn push(&mut self, ev: Event) {
-        match self.chunks.last_mut() {
-            Some(c) if c.len() < CHUNK => c.push(ev),
-            _ => {
-                let mut c = Vec::with_capacity(CHUNK);
-                c.push(ev);
-                self.chunks.push(c);
-            }
-        }
-        self.len += 1;
-    }
-
-    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &Event> + '_ {
-        self.chunks.iter().flat_map(|c| c.iter())
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
-    pub(crate) fn get(&self, i: usize) -> Option<&Event> {
-        self.chunks.get(i / CHUNK)?.get(i % CHUNK)
-    }
-}
+pub(crate) use log::{EventLog, Head};
 
 /// Where a replay stopped agreeing with its trace.
 #[derive(Clone, Debug, PartialEq)]
@@ -189,7 +156,7 @@ pub(crate) struct Tracer {
     pub(crate) payloads: bool,
     digest: Digest,
     count: u64,
-    pub(crate) memory: Option<Chunks>,
+    pub(crate) memory: Option<EventLog>,
     pub(crate) writer: Option<TraceWriter>,
     pub(crate) compare: Option<Comparer>,
 }
@@ -202,7 +169,7 @@ impl Tracer {
             payloads: level == TraceLevel::Payloads,
             digest: Digest::START,
             count: 0,
-            memory: (on && keep_in_memory).then(Chunks::default),
+            memory: (on && keep_in_memory).then(EventLog::default),
             writer: None,
             compare: None,
         }
@@ -218,6 +185,70 @@ impl Tracer {
     pub(crate) fn record(&mut self, ev: Event) -> bool {
         ev.digest(&mut self.digest);
         self.count += 1;
+        if self.writer.is_some() || self.compare.is_some() {
+            return self.record_out(ev);
+        }
+        if let Some(m) = &mut self.memory {
+            m.push(ev);
+        }
+        false
+    }
+
+    /// [`Tracer::record`] of a user message's `send` without payload
+    /// (`from` 0 for none), without building the event unless a file or a
+    /// comparison needs it.
+    #[inline(always)]
+    pub(crate) fn send(&mut self, head: Head, msg: u64, from: u64, to: u64) -> bool {
+        let from_id = (from != 0).then_some(ActorId(from));
+        digest_head(&mut self.digest, head.step, head.time, (head.cause != 0).then_some(head.cause));
+        digest_send(&mut self.digest, MsgId(msg), from_id, ActorId(to), MsgKind::User);
+        self.count += 1;
+        if self.writer.is_some() || self.compare.is_some() {
+            let kind =
+                EventKind::Send { msg: MsgId(msg), from: from_id, to: ActorId(to), what: MsgKind::User, payload: None };
+            return self.record_out(head.event(kind));
+        }
+        if let Some(m) = &mut self.memory {
+            m.push_send(head, msg, from, to);
+        }
+        false
+    }
+
+    /// [`Tracer::send`] for a `deliver` (`from` 0 for none).
+    #[inline(always)]
+    pub(crate) fn deliver(&mut self, head: Head, msg: u64, actor: u64, from: u64) -> bool {
+        let from_id = (from != 0).then_some(ActorId(from));
+        digest_head(&mut self.digest, head.step, head.time, (head.cause != 0).then_some(head.cause));
+        digest_deliver(&mut self.digest, MsgId(msg), ActorId(actor), from_id);
+        self.count += 1;
+        if self.writer.is_some() || self.compare.is_some() {
+            let kind = EventKind::Deliver { msg: MsgId(msg), actor: ActorId(actor), from: from_id };
+            return self.record_out(head.event(kind));
+        }
+        if let Some(m) = &mut self.memory {
+            m.push_deliver(head, msg, actor, from);
+        }
+        false
+    }
+
+    /// [`Tracer::send`] for a `done`.
+    #[inline(always)]
+    pub(crate) fn done(&mut self, head: Head, actor: u64, msg: u64) -> bool {
+        digest_head(&mut self.digest, head.step, head.time, (head.cause != 0).then_some(head.cause));
+        digest_done(&mut self.digest, ActorId(actor), MsgId(msg));
+        self.count += 1;
+        if self.writer.is_some() || self.compare.is_some() {
+            return self.record_out(head.event(EventKind::Done { actor: ActorId(actor), msg: MsgId(msg) }));
+        }
+        if let Some(m) = &mut self.memory {
+            m.push_done(head, actor, msg);
+        }
+        false
+    }
+
+    /// [`Tracer::record`] with a file or a comparison.
+    #[inline(never)]
+    fn record_out(&mut self, ev: Event) -> bool {
         if let Some(w) = &mut self.writer {
             w.event(&ev);
         }

@@ -484,17 +484,54 @@ impl EventKind {
     }
 }
 
+#[inline(always)]
 fn opt_id(d: &mut Digest, a: Option<ActorId>) {
     d.u64(a.map_or(0, |a| a.0));
+}
+
+// The encodings of the events of every message, shared by `Event::digest`
+// and the tracer's fast paths, which hash them without building an `Event`.
+
+/// Folds an event's step, time and cause into `d`.
+#[inline(always)]
+pub(crate) fn digest_head(d: &mut Digest, step: u64, time: u64, cause: Option<u64>) {
+    d.u64(step);
+    d.u64(time);
+    d.u64(cause.map_or(u64::MAX, |c| c));
+}
+
+/// Folds a `send` (its payload aside) into `d`.
+#[inline(always)]
+pub(crate) fn digest_send(d: &mut Digest, msg: MsgId, from: Option<ActorId>, to: ActorId, what: MsgKind) {
+    d.u64(2);
+    d.u64(msg.0);
+    opt_id(d, from);
+    d.u64(to.0);
+    d.u64(what as u64);
+}
+
+/// Folds a `deliver` into `d`.
+#[inline(always)]
+pub(crate) fn digest_deliver(d: &mut Digest, msg: MsgId, actor: ActorId, from: Option<ActorId>) {
+    d.u64(3);
+    d.u64(msg.0);
+    d.u64(actor.0);
+    opt_id(d, from);
+}
+
+/// Folds a `done` into `d`.
+#[inline(always)]
+pub(crate) fn digest_done(d: &mut Digest, actor: ActorId, msg: MsgId) {
+    d.u64(4);
+    d.u64(actor.0);
+    d.u64(msg.0);
 }
 
 impl Event {
     /// Folds this event into a running digest. The encoding is fixed here,
     /// field by field, so hashes are stable across Rust versions and machines.
     pub(crate) fn digest(&self, d: &mut Digest) {
-        d.u64(self.step);
-        d.u64(self.time);
-        d.u64(self.cause.map_or(u64::MAX, |c| c));
+        digest_head(d, self.step, self.time, self.cause);
         match &self.kind {
             EventKind::Spawn { actor, parent, name, type_name, mailbox, strategy } => {
                 d.u64(1);
@@ -512,26 +549,13 @@ impl Event {
                 }
             }
             EventKind::Send { msg, from, to, what, payload } => {
-                d.u64(2);
-                d.u64(msg.0);
-                opt_id(d, *from);
-                d.u64(to.0);
-                d.u64(*what as u64);
+                digest_send(d, *msg, *from, *to, *what);
                 if let Some(p) = payload {
                     d.str(p);
                 }
             }
-            EventKind::Deliver { msg, actor, from } => {
-                d.u64(3);
-                d.u64(msg.0);
-                d.u64(actor.0);
-                opt_id(d, *from);
-            }
-            EventKind::Done { actor, msg } => {
-                d.u64(4);
-                d.u64(actor.0);
-                d.u64(msg.0);
-            }
+            EventKind::Deliver { msg, actor, from } => digest_deliver(d, *msg, *actor, *from),
+            EventKind::Done { actor, msg } => digest_done(d, *actor, *msg),
             EventKind::TimerSet { timer, to, at } => {
                 d.u64(5);
                 d.u64(*timer);

@@ -15,7 +15,7 @@ impl Digest {
     /// The digest of the empty trace.
     pub(crate) const START: Digest = Digest(0x5245_4845_4152_5341); // "REHEARSA"
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn u64(&mut self, x: u64) {
         let h = (self.0 ^ x).wrapping_mul(K);
         self.0 = h ^ (h >> 29);
