@@ -17,11 +17,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
     let actors = app.timeline().actors();
     let model = app.model();
     let spawned = app.model().actors.len();
-    let title = if rows.len() < spawned {
-        format!(" tree ({spawned}, {} folded away) ", spawned - rows.len())
-    } else {
-        format!(" tree ({spawned}) ")
-    };
+    let mut title = format!(" tree ({spawned}");
+    if rows.len() < spawned {
+        let what = if app.hiding_stopped() { "stopped or folded" } else { "folded" };
+        title.push_str(&format!(", {} {what} away", spawned - rows.len()));
+    }
+    title.push_str(") ");
     let block = theme.block(title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
