@@ -287,8 +287,11 @@ fn restarts_verdict(
     let total_restarts: u64 = (0..workers).map(restarts).sum();
     let total_crashes: u64 = (0..workers).map(crashes).sum();
     let per: Vec<String> = (0..workers).map(|i| format!("{}", restarts(i))).collect();
+    // Nested, a pool's restart starts new workers: they count as restarts
+    // of the workers they replace (the run's summary counts the pools').
+    let counted = if nested { " (a pool's restart starts new workers: counted here)" } else { "" };
     let counts = format!(
-        "{total_crashes} crashes, {total_restarts} worker restarts (per worker: {})",
+        "{total_crashes} worker crashes, {total_restarts} worker restarts{counted} (per worker: {})",
         if workers <= 16 { per.join(" ") } else { format!("{} workers", workers) }
     );
     if stopped {

@@ -158,7 +158,13 @@ pub fn run(app: &mut App, theme: Theme) -> io::Result<()> {
                     terminal.autoresize()?;
                 }
                 if let Some(key) = key_of(&ev) {
-                    app.handle_key(key);
+                    // On a screen too small to draw, only quitting works:
+                    // nothing moves where it cannot be seen.
+                    let size = terminal.size()?;
+                    let drawn = views::layout(ratatui::layout::Rect::new(0, 0, size.width, size.height)).is_some();
+                    if drawn || matches!(key, Key::Char('q') | Key::CtrlC) {
+                        app.handle_key(key);
+                    }
                 }
                 if let Event::Mouse(m) = ev {
                     if m.kind == MouseEventKind::Down(MouseButton::Left) {
