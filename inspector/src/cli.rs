@@ -207,10 +207,15 @@ fn parse_strategy(s: &str) -> Result<Strategy, String> {
 }
 
 fn parse_size(s: &str) -> Result<(u16, u16), String> {
-    let err = || format!("expected WIDTHxHEIGHT with each from 20 to 1000, like 120x40, got `{s}`");
+    use crate::tui::views::{MIN_HEIGHT, MIN_WIDTH};
+    let err = || {
+        format!(
+            "expected WIDTHxHEIGHT, at least {MIN_WIDTH}x{MIN_HEIGHT} and at most 1000x1000, like 120x40, got `{s}`"
+        )
+    };
     let (w, h) = s.split_once(['x', 'X']).ok_or_else(err)?;
     let (w, h) = (w.parse::<u16>().map_err(|_| err())?, h.parse::<u16>().map_err(|_| err())?);
-    if !(20..=1000).contains(&w) || !(10..=1000).contains(&h) {
+    if !(MIN_WIDTH..=1000).contains(&w) || !(MIN_HEIGHT..=1000).contains(&h) {
         return Err(err());
     }
     Ok((w, h))

@@ -113,6 +113,9 @@ fn inspect_trace_cmd(path: &Path, args: &InspectArgs, out: Out<'_>) -> Result<u8
     let (trace, damage) = rehearsal::trace::read_trace_prefix(path).map_err(|e| CliError::bad_input(e.to_string()))?;
     let note = damage.map(|e| format!("{e}: showing the {} events before it", trace.events.len()));
     let mut app = crate::tui::App::new(trace);
+    if let Some(n) = &note {
+        app.mark_cut(n.clone());
+    }
     match args.snapshot_at {
         Some(step) => {
             if let Some(n) = &note {
@@ -122,9 +125,6 @@ fn inspect_trace_cmd(path: &Path, args: &InspectArgs, out: Out<'_>) -> Result<u8
             Ok(EXIT_OK)
         }
         None => {
-            if let Some(n) = note {
-                app.note(n);
-            }
             crate::tui::inspect(app, args.view == View::Flow).map_err(CliError::bad_input)?;
             Ok(exit_after_terminal())
         }

@@ -112,8 +112,12 @@ fn snapshot_at_prints_the_screen() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.lines().next().is_some_and(|l| l.contains("REPLAY") && l.contains("step 10 of")), "{text}");
     assert!(text.lines().count() <= 31);
-    let o = run(&["inspect", trace.to_str().unwrap(), "--snapshot-at", "1", "--size", "5x5"]);
-    assert_eq!(o.status.code(), Some(2), "a size too small is bad input");
+    for size in ["5x5", "20x20", "39x10", "2000x40"] {
+        let o = run(&["inspect", trace.to_str().unwrap(), "--snapshot-at", "1", "--size", size]);
+        assert_eq!(o.status.code(), Some(2), "{size}: a size it cannot draw is bad input");
+    }
+    let o = run(&["inspect", trace.to_str().unwrap(), "--snapshot-at", "1", "--size", "40x10"]);
+    assert_eq!(o.status.code(), Some(0), "the smallest it draws");
     // The message flow in the log's pane instead of the log.
     let o = run(&["inspect", trace.to_str().unwrap(), "--snapshot-at", "10", "--size", "100x30", "--view", "flow"]);
     assert_eq!(o.status.code(), Some(0));

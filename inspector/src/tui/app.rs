@@ -135,6 +135,7 @@ pub struct App {
     message: Option<String>,
     last_fold: usize,
     live: Option<LiveRun>,
+    cut: Option<String>,
 }
 
 impl App {
@@ -170,6 +171,7 @@ impl App {
             message: None,
             last_fold: 0,
             live: None,
+            cut: None,
         };
         app.move_to(0);
         app
@@ -492,6 +494,22 @@ impl App {
     /// if the key does nothing.
     pub fn handle_key(&mut self, key: Key) -> bool {
         match lookup(self.mode(), key) {
+            // While the help shows, keys scroll it, close it or quit.
+            Some(c)
+                if self.help
+                    && !matches!(
+                        c,
+                        Command::Help
+                            | Command::Close
+                            | Command::Up
+                            | Command::Down
+                            | Command::ScrollUp
+                            | Command::ScrollDown
+                            | Command::Quit
+                    ) =>
+            {
+                false
+            }
             Some(c) => {
                 self.handle(c);
                 true
@@ -541,7 +559,8 @@ impl App {
             Command::GoToPrompt => self.prompt = Some(Prompt::GoTo(String::new())),
             Command::SearchPrompt => self.prompt = Some(Prompt::Search(String::new())),
             Command::PlayPause => {
-                self.playing = (!self.playing || self.reverse) && !self.timeline.is_empty();
+                // Pauses a play in either direction; else plays forward.
+                self.playing = !self.playing && !self.timeline.is_empty();
                 self.reverse = false;
                 if self.playing && self.cursor + 1 >= self.timeline.len() && !self.growing() {
                     // At the end: play from the start.
@@ -563,6 +582,7 @@ impl App {
                 let gone = (0..self.model.actors.len()).filter(|&i| self.is_gone(i)).count();
                 if self.hide_stopped {
                     self.say(format!("{gone} stopped actors hidden from the tree and the mailboxes; x shows them"));
+                    self.keep_selection_visible();
                 } else {
                     self.say("stopped actors shown");
                 }
@@ -649,6 +669,19 @@ impl App {
         }
     }
 
+    /// Marks the trace as cut or damaged after its last event (`why`, shown
+    /// now and kept in the status bar).
+    pub fn mark_cut(&mut self, why: impl Into<String>) {
+        let why = why.into();
+        self.say(why.clone());
+        self.cut = Some(why);
+    }
+
+    /// Why the trace ends early, if it is cut or damaged.
+    pub fn cut(&self) -> Option<&str> {
+        self.cut.as_deref()
+    }
+
     /// Shows a message on the bottom line until the next command (a note
     /// about the trace, say).
     pub fn note(&mut self, m: impl Into<String>) {
@@ -670,6 +703,18 @@ impl App {
     }
 
     fn go_to_step(&mut self, step: u64) {
+        // A live run goes at most as far as G takes it at once.
+        let cap = self.timeline.last_step().saturating_add(LIVE_SEARCH_STEPS);
+        if self.growing() && step > cap {
+            self.reach_step(cap.saturating_sub(1));
+            if self.growing() {
+                let last = self.timeline.last_step();
+                self.move_to(self.timeline.len().saturating_sub(1));
+                return self.say(format!(
+                    "ran {LIVE_SEARCH_STEPS} more steps, to step {last}; the run goes on (: again runs on)"
+                ));
+            }
+        }
         self.reach_step(step);
         match self.timeline.end_of_step(step) {
             Some(i) => {
@@ -777,6 +822,21 @@ impl App {
             }
             Pane::Mailboxes => {}
         }
+    }
+
+    /// If the selected actor is hidden now, selects the next one shown in
+    /// the tree (or the last).
+    fn keep_selection_visible(&mut self) {
+        let actors = self.timeline.actors();
+        let Some(sel) = self.selected_actor.and_then(|a| actors.index_of(a)) else { return };
+        let rows = self.tree_rows();
+        if rows.contains(&sel) {
+            return;
+        }
+        let order = actors.tree_order();
+        let at = order.iter().position(|&i| i == sel).unwrap_or(0);
+        let next = order[at..].iter().find(|i| rows.contains(i)).or(rows.last());
+        self.selected_actor = next.and_then(|&i| actors.get(i)).map(|a| a.id);
     }
 
     fn click(&mut self, target: Target) {
@@ -1054,7 +1114,7 @@ impl App {
 /// How far `]` runs a live run on, looking for a hit ...
 pub const LIVE_SEARCH_STEPS: u64 = 100_000;
 /// ... in batches of this many steps.
-const LIVE_SEARCH_BATCH: u64 = 1_000;
+const LIVE_SEARCH_BATCH: u64 = 50;
 
 impl App {
     /// What to say when playing reaches the end.
@@ -1670,6 +1730,92 @@ mod tests {
         app.handle(Command::HideStopped);
         app.handle(Command::Last);
         assert!(app.tree_rows().contains(&temp));
+    }
+
+    #[test]
+    fn while_the_help_shows_keys_only_scroll_close_or_quit_it() {
+        let t = fixture::sample_trace();
+        let mut app = App::new(t.clone());
+        app.handle_key(Key::Char('?'));
+        for k in [Key::Char('l'), Key::Char(' '), Key::Char('G'), Key::Char('x'), Key::End] {
+            assert!(!app.handle_key(k), "{k:?}");
+        }
+        assert_eq!((app.cursor(), app.playing(), app.hiding_stopped()), (0, false, false));
+        assert!(app.handle_key(Key::Down));
+        assert_eq!(app.help_scroll(), 1);
+        app.handle_key(Key::Esc);
+        assert!(app.handle_key(Key::Char('l')));
+        assert_eq!(app.cursor(), 1);
+    }
+
+    #[test]
+    fn space_pauses_a_backward_play() {
+        let t = fixture::sample_trace();
+        let mut app = App::new(t.clone());
+        app.handle(Command::Last);
+        app.handle_key(Key::Char('r'));
+        assert!(app.playing() && app.reverse());
+        app.handle_key(Key::Char(' '));
+        assert!(!app.playing());
+        app.handle_key(Key::Char(' '));
+        assert!(app.playing() && !app.reverse());
+    }
+
+    #[test]
+    fn hiding_stopped_actors_moves_the_selection_off_them() {
+        let t = fixture::sample_trace();
+        let mut app = App::new(t.clone());
+        app.handle(Command::Last);
+        app.handle(Command::NextPane);
+        for _ in 0..7 {
+            app.handle(Command::Down);
+        }
+        assert_eq!(app.selected_actor(), Some(id(&app, "temp")));
+        app.handle(Command::HideStopped);
+        assert_eq!(app.selected_actor(), Some(id(&app, "client")), "the last shown, temp being last");
+    }
+
+    #[test]
+    fn a_failed_actor_shows_failed_until_its_supervisor_acts() {
+        let t = fixture::sample_trace();
+        let mut app = App::new(t.clone());
+        let w = id(&app, "worker-1");
+        // Event 67 is worker-1's first failure; 69 its suspension.
+        app.handle(Command::GoToStep(11));
+        while app.cursor() < 67 {
+            app.handle(Command::StepForward);
+        }
+        let state = |app: &App| app.model().actor(app.timeline().actors(), w).unwrap().state;
+        assert_eq!(state(&app), ActorState::Failed);
+        app.handle(Command::StepForward);
+        app.handle(Command::StepForward);
+        assert_eq!(state(&app), ActorState::Restarting);
+    }
+
+    #[test]
+    fn the_filtered_log_says_when_the_cursor_is_off_it() {
+        let t = fixture::sample_trace();
+        let mut app = App::new(t.clone());
+        app.handle(Command::Search("kind=failure".into()));
+        app.handle(Command::ToggleFilter);
+        let title = |app: &App| {
+            crate::tui::buffer_text(&crate::tui::render(app, 120, 40, false)).lines().nth(2).unwrap().to_string()
+        };
+        assert!(title(&app).contains("log · only kind=failure (3) "), "{}", title(&app));
+        app.handle(Command::StepForward);
+        assert!(title(&app).contains("cursor at 68 (not a match)"), "{}", title(&app));
+    }
+
+    #[test]
+    fn a_cut_trace_says_so_in_the_status_bar() {
+        let mut t = fixture::sample_trace();
+        t.events.truncate(40);
+        let mut app = App::new(t);
+        app.mark_cut("t.jsonl:42: the trace ends without its end line");
+        app.handle(Command::Last);
+        let s = crate::tui::buffer_text(&crate::tui::render(&app, 120, 40, false));
+        assert!(s.lines().nth(1).unwrap().starts_with(" TRACE CUT at event 40"), "{s}");
+        assert_eq!(app.cut(), Some("t.jsonl:42: the trace ends without its end line"));
     }
 
     #[test]

@@ -202,7 +202,7 @@ pub const BINDINGS: &[Binding] = &[
     b(Command::First, &[Key::Char('g'), Key::Home], "g/Home", "", "first event"),
     b(Command::Last, &[Key::Char('G'), Key::End], "G/End", "", "last event"),
     b(Command::GoToPrompt, &[Key::Char(':')], ":", "goto", "go to step N: type N, then Enter"),
-    b(Command::PlayPause, &[Key::Char(' ')], "space", "play", "play or pause"),
+    b(Command::PlayPause, &[Key::Char(' ')], "space", "play", "play or pause (at the end: from the start)"),
     b(Command::Faster, &[Key::Char('+'), Key::Char('=')], "+", "", "play faster"),
     b(Command::Slower, &[Key::Char('-'), Key::Char('_')], "-", "", "play slower"),
     b(
@@ -234,7 +234,7 @@ pub const BINDINGS: &[Binding] = &[
         &[Key::Char('B')],
         "B",
         "break",
-        "break on: fault, restart, failure, depth>N [actor=G], a query; again: remove",
+        "break on: fault, restart, failure, depth>N [actor=G], a query; again: remove; clear: all",
     ),
     b(Command::PlayBackward, &[Key::Char('r')], "r", "", "play backward (stops at breakpoints too)"),
     b(Command::NextHit, &[Key::Char(']')], "]", "", "jump to the next breakpoint hit (a live run runs on to it)"),

@@ -494,6 +494,10 @@ impl Model {
                 self.counts.failures += 1;
                 if let Some(s) = self.status_mut(actors, *actor) {
                     s.failures += 1;
+                    // Failed: its supervisor's suspension or its stop follows.
+                    if s.state == ActorState::Running {
+                        s.state = ActorState::Failed;
+                    }
                 }
             }
             EventKind::Suspend { actor, reason } => {

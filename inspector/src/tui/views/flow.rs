@@ -246,6 +246,7 @@ fn note(ev: &Event, shape: &Shape, actors: &Actors) -> String {
         }
         EventKind::Deliver { msg, .. } => format!("{msg} deliver"),
         EventKind::Done { msg, .. } => format!("{msg} done"),
+        EventKind::Admitted { msg, .. } => format!("{msg} admitted"),
         EventKind::DeadLetter { msg, reason, .. } => format!("{msg} dead: {reason}"),
         EventKind::Failure { msg: Some(m), reason, .. } => format!("{m} failed: {reason}"),
         EventKind::Failure { reason, .. } => format!("failed: {reason}"),

@@ -16,6 +16,9 @@ pub fn entries() -> Vec<(&'static str, &'static str)> {
     out.extend(bindings(Mode::Normal).map(|b| (b.label, b.help)));
     out.push(("", "in the :, / and B prompts"));
     out.extend(bindings(Mode::Prompt).map(|b| (b.label, b.help)));
+    out.push(("", "the mouse"));
+    out.push(("click", "select the actor, event or warning under it; click an event again to go there"));
+    out.push(("wheel", "scroll the log"));
     out
 }
 

@@ -54,7 +54,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
     let tl = app.timeline();
     let events = tl.events();
     let title = match (app.query(), app.filtered()) {
-        (Some(q), Some(rows)) => format!(" log · only {} ({}) ", q.text(), rows.len()),
+        (Some(q), Some(rows)) => {
+            // Say so when the cursor is on an event the filter hides.
+            let off = if rows.binary_search(&app.cursor()).is_err() {
+                format!(" · cursor at {} (not a match)", app.cursor())
+            } else {
+                String::new()
+            };
+            format!(" log · only {} ({}){off} ", q.text(), rows.len())
+        }
         (Some(q), None) => format!(" log · search: {} ", q.text()),
         (None, _) => " log ".to_string(),
     };

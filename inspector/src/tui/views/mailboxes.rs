@@ -61,26 +61,49 @@ struct Columns {
     cap: bool,
     gauge: bool,
     handled: bool,
+    /// Too narrow for a handled column the sort needs: it takes the
+    /// high-water mark's place (as `done`).
+    handled_for_high: bool,
     /// The sparkline's width (0: none).
     trend: usize,
     name: usize,
 }
 
 impl Columns {
-    /// The columns for a pane `width` wide; `handled` forces the column of
-    /// messages handled (the table is sorted by it).
+    /// The columns for a pane `width` wide, as many as fit after a name of
+    /// 7 columns: capacity, gauge; then, while the name keeps 14, the
+    /// sparkline (with half of what is left, up to 40) and handled. `handled` (the table is sorted by it) puts
+    /// the handled column first, so it always shows.
     fn new(width: usize, handled: bool) -> Self {
-        let cap = width >= 36;
-        let gauge = width >= 44;
-        let handled = handled || width >= 52;
-        // The sparkline takes half of what is left past 62 columns, up to 40.
-        let trend = if width >= 62 { (TREND + (width - 62) / 2).min(40) } else { 0 };
-        let fixed = 18
-            + if cap { 10 } else { 0 }
-            + if gauge { GAUGE + 1 } else { 0 }
-            + if handled { 8 } else { 0 }
-            + if trend > 0 { trend + 1 } else { 0 };
-        Columns { cap, gauge, handled, trend, name: width.saturating_sub(fixed + 1).max(4) }
+        const NAME_MIN: usize = 7;
+        let mut used = 18 + NAME_MIN + 1;
+        // `slack`: room the name keeps beyond its 7 columns.
+        let mut take = |w: usize, slack: usize| {
+            let fits = used + w + slack <= width;
+            if fits {
+                used += w;
+            }
+            fits
+        };
+        let wanted = handled;
+        let handled_first = handled && take(8, 0);
+        let cap = take(10, 0);
+        let gauge = take(GAUGE + 1, 0);
+        // The extras only while names keep 14 columns: the sparkline, then
+        // the handled count.
+        let trend_fits = take(TREND + 1, 7);
+        let handled = handled_first || take(8, 7);
+        let trend = if trend_fits { (TREND + (width - used - 7) / 2).min(40) } else { 0 };
+        let extra = trend.saturating_sub(TREND);
+        let handled_for_high = wanted && !handled;
+        Columns {
+            cap,
+            gauge,
+            handled,
+            handled_for_high,
+            trend,
+            name: (width + NAME_MIN).saturating_sub(used + extra).max(4),
+        }
     }
 
     /// A row from its cells: name, depth, capacity, gauge, high, drops,
@@ -93,6 +116,7 @@ impl Columns {
         if self.gauge {
             s.push_str(&format!(" {gauge:<GAUGE$}"));
         }
+        let high = if self.handled_for_high { handled } else { high };
         s.push_str(&format!(" {high:>5} {drops:>5}"));
         if self.handled {
             s.push_str(&format!(" {handled:>7}"));
@@ -127,12 +151,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
     let actors = tl.actors();
     let model = app.model();
     let (sort, reversed) = app.mailbox_sort();
-    let title = format!(" mailboxes · by {}{} ", sort.label(), if reversed { " ↑" } else { "" });
+    // Mailboxes that never held anything are left out: say how many show.
+    let title = format!(
+        " mailboxes ({} of {}) · by {}{} ",
+        rows.len(),
+        model.actors.len(),
+        sort.label(),
+        if reversed { " ↑" } else { "" }
+    );
     let block = theme.block(title, focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let cols = Columns::new(inner.width as usize, sort == crate::tui::app::MailboxSort::Delivered);
-    let header = cols.row(["actor", "depth", "cap", "full", "high", "drops", "handled", "trend"]);
+    let handled = if cols.handled_for_high { "done" } else { "handled" };
+    let header = cols.row(["actor", "depth", "cap", "full", "high", "drops", handled, "trend"]);
     let mut lines = vec![Line::from(Span::styled(header, theme.label()))];
     if rows.is_empty() {
         lines.push(Line::from(Span::styled("no messages yet", theme.dim())));

@@ -67,7 +67,10 @@ pub fn lines(app: &App, width: usize) -> [String; 2] {
     .join(SEP);
     let c = &m.counts;
     let mut second = vec![
-        format!(" faults {}", c.faults),
+        match app.cut() {
+            Some(_) => format!(" TRACE CUT at event {} │ faults {}", tl.len(), c.faults),
+            None => format!(" faults {}", c.faults),
+        },
         format!("failures {}", c.failures),
         format!("restarts {}", c.restarts),
         format!("dead letters {}", c.dead_letters),
