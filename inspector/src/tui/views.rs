@@ -337,11 +337,19 @@ pub fn fit(s: &str, width: usize) -> String {
 /// (`worker-12` → `wor…-12`) so that numbered siblings stay apart.
 pub fn fit_name(name: &str, width: usize) -> String {
     let len = name.chars().count();
-    let tail = name.rfind(['-', '_', '.', ':', '/']).map_or(0, |p| name[p..].chars().count());
-    if len <= width || tail == 0 || tail + 2 > width {
-        return fit(name, width);
+    if len <= width {
+        return name.to_string();
     }
-    let head: String = name.chars().take(width - 1 - tail).collect();
-    let end: String = name.chars().skip(len - tail).collect();
-    format!("{head}…{end}")
+    // The longest tail from a separator that fits after a letter and `…`:
+    // `worker-0 #13` keeps `-0 #13`, or at least ` #13`.
+    let tails = name.char_indices().filter(|(_, c)| matches!(c, '-' | '_' | '.' | ':' | '/' | ' ')).map(|(p, _)| p);
+    let tail = tails.map(|p| name[p..].chars().count()).filter(|t| t + 2 <= width).max();
+    match tail {
+        None => fit(name, width),
+        Some(tail) => {
+            let head: String = name.chars().take(width - 1 - tail).collect();
+            let end: String = name.chars().skip(len - tail).collect();
+            format!("{head}…{end}")
+        }
+    }
 }

@@ -33,6 +33,8 @@ pub const LANE_MIN: usize = 6;
 pub const LANE_MAX: usize = 12;
 /// The room the notes get (if they need it) when every lane fits beside ...
 pub const NOTE_WANT: usize = 20;
+/// A lane is never wider than this, however long its actor's name.
+pub const LANE_NAME_MAX: usize = 24;
 /// ... and the least they get before lanes are hidden to make room.
 pub const NOTE_MIN: usize = 8;
 /// How far from the selected event the window looks for rows, each way, so
@@ -167,12 +169,15 @@ fn window_events(app: &App, height: usize) -> (Vec<usize>, usize) {
 /// How many lanes of how many columns fit in `avail` columns for
 /// `involved` actors: every lane and `want` columns of notes (at most
 /// [`NOTE_WANT`]) if they fit, else as many lanes as leave [`NOTE_MIN`].
-fn fit_lanes(avail: usize, involved: usize, want: usize) -> (usize, usize) {
+fn fit_lanes(avail: usize, involved: usize, want: usize, longest: usize) -> (usize, usize) {
+    // Lanes grow up to the longest name (and a space), past LANE_MAX if
+    // that is what it takes, while the notes keep their room.
+    let widest = LANE_MAX.max(longest + 1).min(LANE_NAME_MAX);
     for note in [want.clamp(NOTE_MIN, NOTE_WANT), NOTE_MIN] {
         let room = avail.saturating_sub(note + 1);
         let n = involved.min(room / LANE_MIN);
         if n > 0 && (n == involved || note == NOTE_MIN) {
-            return (n, (room / n).clamp(LANE_MIN, LANE_MAX));
+            return (n, (room / n).clamp(LANE_MIN, widest));
         }
     }
     (0, 0)
@@ -277,7 +282,8 @@ pub fn layout(app: &App, width: usize, height: usize) -> Flow {
     // The notes' room: what they need with every actor on a lane.
     let all = |a: ActorId| Some(a.0 as usize);
     let want = rows.iter().map(|&i| note(&events[i], &shape(&events[i], &all), tl.actors()).chars().count()).max();
-    let (n, lane_width) = fit_lanes(width.saturating_sub(gutter), involved.len(), want.unwrap_or(0));
+    let longest = involved.iter().map(|a| tl.actors().label(*a).chars().count()).max().unwrap_or(0);
+    let (n, lane_width) = fit_lanes(width.saturating_sub(gutter), involved.len(), want.unwrap_or(0), longest);
     let (lanes, hidden) = choose_lanes(tl.actors(), events, &rows, at, n);
     let lane = |a: ActorId| lanes.iter().position(|l| *l == a);
     let rows = rows
@@ -505,6 +511,9 @@ mod tests {
         assert_eq!(crate::tui::views::fit_name("worker-12", 4), "wor…");
         assert_eq!(crate::tui::views::fit_name("collector", 6), "colle…");
         assert_eq!(crate::tui::views::fit_name("a-b", 0), "");
+        // A duplicate's label keeps its id when nothing longer fits.
+        assert_eq!(crate::tui::views::fit_name("worker-0 #13", 9), "wo…-0 #13");
+        assert_eq!(crate::tui::views::fit_name("worker-0 #13", 7), "wo… #13");
     }
 
     #[test]
