@@ -372,9 +372,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
     let tl = app.timeline();
     let inner = Block::bordered().inner(area);
     let flow = layout(app, inner.width as usize, inner.height as usize);
-    let title = match flow.hidden {
-        0 => " flow ".to_string(),
-        n => format!(" flow · {n} more actor{} hidden ", if n == 1 { "" } else { "s" }),
+    let title = match (flow.hidden, flow.lanes.len()) {
+        (0, _) => " flow ".to_string(),
+        (_, 0) => " flow · no room for lanes ".to_string(),
+        (n, _) => format!(" flow · {n} more actor{} hidden ", if n == 1 { "" } else { "s" }),
     };
     let block = theme.block(title, focused);
     frame.render_widget(block, area);
