@@ -9,57 +9,20 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use rehearsal::{Actor, Addr, Config, Context, Handled, MailboxConfig, Overflow, RunOutcome, System, TraceLevel};
+use rehearsal::{Config, MailboxConfig, Overflow, RunOutcome, System, TraceLevel};
+
+#[path = "workloads/mod.rs"]
+mod workloads;
+use workloads::{Consumer, Next, Producer};
 
 const TOTAL: u64 = 200_000;
-const BURST: u64 = 32;
-
-#[derive(Debug)]
-struct Next;
-
-struct Producer {
-    to: Addr<u64>,
-    sent: u64,
-    reject: bool,
-}
-
-impl Actor for Producer {
-    type Msg = Next;
-    fn handle(&mut self, ctx: &mut Context<'_, Self>, _: Next) -> Handled {
-        for _ in 0..BURST.min(TOTAL - self.sent) {
-            if self.reject {
-                let _ = black_box(ctx.try_send(self.to, self.sent));
-            } else {
-                ctx.send(self.to, self.sent);
-            }
-            self.sent += 1;
-        }
-        if self.sent < TOTAL {
-            let me = ctx.addr();
-            ctx.send(me, Next);
-        }
-        Ok(())
-    }
-}
-
-struct Consumer {
-    sum: u64,
-}
-
-impl Actor for Consumer {
-    type Msg = u64;
-    fn handle(&mut self, _ctx: &mut Context<'_, Self>, n: u64) -> Handled {
-        self.sum = self.sum.wrapping_add(n);
-        Ok(())
-    }
-}
 
 fn time(mailbox: MailboxConfig, reject: bool, iters: u64) -> Duration {
     let mut total = Duration::ZERO;
     for _ in 0..iters {
         let mut sys = System::new(Config::seeded(1).trace(TraceLevel::Off).max_steps(u64::MAX));
         let c = sys.spawn_with("consumer", Consumer { sum: 0 }, mailbox);
-        let p = sys.spawn("producer", Producer { to: c, sent: 0, reject });
+        let p = sys.spawn("producer", Producer { to: c, sent: 0, total: TOTAL, reject });
         sys.send(p, Next);
         let start = Instant::now();
         let outcome = sys.run_until_idle();

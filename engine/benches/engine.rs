@@ -15,6 +15,10 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
 use rehearsal::{Actor, Addr, Config, Context, Handled, RunOutcome, Strategy, System, TraceLevel};
 
+#[path = "workloads/mod.rs"]
+mod workloads;
+use workloads::{ping_pong_system, ring, RingMsg};
+
 /// A configuration for benchmarking: tracing as given, no step limit (a
 /// system reused over many iterations makes many millions of deliveries).
 fn config(trace: TraceLevel, strategy: Strategy) -> Config {
@@ -27,42 +31,6 @@ fn run(sys: &mut System) {
 }
 
 // ===== ping-pong =====
-
-/// The ball carries how many hits are left and who hit it last.
-#[derive(Debug)]
-struct Ball {
-    left: u64,
-    from: Addr<Ball>,
-}
-
-/// One of the two players: sends the ball back until no hits are left.
-struct Player {
-    hits: u64,
-}
-
-impl Actor for Player {
-    type Msg = Ball;
-
-    #[inline]
-    fn handle(&mut self, ctx: &mut Context<'_, Self>, ball: Ball) -> Handled {
-        self.hits += 1;
-        if ball.left > 1 {
-            let me = ctx.addr();
-            ctx.send(ball.from, Ball { left: ball.left - 1, from: me });
-        }
-        Ok(())
-    }
-}
-
-/// A ping-pong system of two players, with the serve (of `messages` hits)
-/// queued but not yet delivered.
-fn ping_pong_system(cfg: Config, messages: u64) -> System {
-    let mut sys = System::new(cfg);
-    let a = sys.spawn("ping", Player { hits: 0 });
-    let b = sys.spawn("pong", Player { hits: 0 });
-    sys.send(a, Ball { left: messages, from: b });
-    sys
-}
 
 /// Times `messages` deliveries of ping-pong on a fresh system per iteration;
 /// building and dropping the system are not timed.
@@ -115,58 +83,6 @@ fn ping_pong_tracing(c: &mut Criterion) {
 }
 
 // ===== rings =====
-
-#[derive(Debug)]
-enum RingMsg {
-    /// Closes the ring: the last node learns the first.
-    Link(Addr<RingMsg>),
-    /// A token with this many deliveries left, this one included.
-    Token(u64),
-}
-
-struct Node {
-    next: Option<Addr<RingMsg>>,
-}
-
-impl Actor for Node {
-    type Msg = RingMsg;
-
-    #[inline]
-    fn handle(&mut self, ctx: &mut Context<'_, Self>, msg: RingMsg) -> Handled {
-        match msg {
-            RingMsg::Token(left) => {
-                if left > 1 {
-                    if let Some(next) = self.next {
-                        ctx.send(next, RingMsg::Token(left - 1));
-                    }
-                }
-            }
-            RingMsg::Link(next) => self.next = Some(next),
-        }
-        Ok(())
-    }
-}
-
-/// A ring of `n` nodes, each passing tokens to the next; returns the system
-/// and the nodes' addresses in ring order.
-fn ring(cfg: Config, n: usize) -> (System, Vec<Addr<RingMsg>>) {
-    assert!(n >= 1);
-    let mut sys = System::new(cfg);
-    let mut nodes = Vec::with_capacity(n);
-    let mut next = None;
-    for _ in 0..n {
-        let a = sys.spawn("", Node { next });
-        nodes.push(a);
-        next = Some(a);
-    }
-    // Spawned last to first: node k sends to node k-1. Put them in ring
-    // order (each sends to the one after it) and close the ring.
-    nodes.reverse();
-    let (first, last) = (nodes[0], nodes[n - 1]);
-    sys.send(last, RingMsg::Link(first));
-    run(&mut sys);
-    (sys, nodes)
-}
 
 /// Times iterations on one ring, built once: each iteration injects
 /// `tokens` tokens spread evenly round the ring, each making `hops`

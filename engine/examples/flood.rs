@@ -4,45 +4,11 @@
 //!
 //! `cargo run --release -p rehearsal --example flood -- N [unbounded|block|drop_newest|drop_oldest|reject]`
 
-use rehearsal::{Actor, Addr, Config, Context, Handled, MailboxConfig, Overflow, RunOutcome, System, TraceLevel};
+use rehearsal::{Config, MailboxConfig, Overflow, RunOutcome, System, TraceLevel};
 
-const BURST: u64 = 32;
-
-#[derive(Debug)]
-struct Next;
-
-struct Producer {
-    to: Addr<u64>,
-    sent: u64,
-    total: u64,
-}
-
-impl Actor for Producer {
-    type Msg = Next;
-    fn handle(&mut self, ctx: &mut Context<'_, Self>, _: Next) -> Handled {
-        for _ in 0..BURST.min(self.total - self.sent) {
-            ctx.send(self.to, self.sent);
-            self.sent += 1;
-        }
-        if self.sent < self.total {
-            let me = ctx.addr();
-            ctx.send(me, Next);
-        }
-        Ok(())
-    }
-}
-
-struct Consumer {
-    sum: u64,
-}
-
-impl Actor for Consumer {
-    type Msg = u64;
-    fn handle(&mut self, _ctx: &mut Context<'_, Self>, n: u64) -> Handled {
-        self.sum = self.sum.wrapping_add(n);
-        Ok(())
-    }
-}
+#[path = "../benches/workloads/mod.rs"]
+mod workloads;
+use workloads::{Consumer, Next, Producer};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -57,7 +23,7 @@ fn main() {
     };
     let mut sys = System::new(Config::seeded(1).trace(TraceLevel::Off).max_steps(u64::MAX));
     let c = sys.spawn_with("consumer", Consumer { sum: 0 }, mailbox);
-    let p = sys.spawn("producer", Producer { to: c, sent: 0, total });
+    let p = sys.spawn("producer", Producer { to: c, sent: 0, total, reject: false });
     sys.send(p, Next);
     let start = std::time::Instant::now();
     assert_eq!(sys.run_until_idle(), RunOutcome::Idle);

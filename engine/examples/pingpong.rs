@@ -4,33 +4,10 @@
 //!
 //! `cargo run --release -p rehearsal --example pingpong -- N [off|events|payloads] [random|fifo]`
 
-use rehearsal::{Actor, Addr, Config, Context, Handled, RunOutcome, Strategy, System, TraceLevel};
+use rehearsal::{Config, RunOutcome, Strategy, TraceLevel};
 
-/// The ball carries how many hits are left and who hit it last.
-#[derive(Debug)]
-struct Ball {
-    left: u64,
-    from: Addr<Ball>,
-}
-
-/// One of the two players: sends the ball back until no hits are left.
-struct Player {
-    hits: u64,
-}
-
-impl Actor for Player {
-    type Msg = Ball;
-
-    #[inline]
-    fn handle(&mut self, ctx: &mut Context<'_, Self>, ball: Ball) -> Handled {
-        self.hits += 1;
-        if ball.left > 1 {
-            let me = ctx.addr();
-            ctx.send(ball.from, Ball { left: ball.left - 1, from: me });
-        }
-        Ok(())
-    }
-}
+#[path = "../benches/workloads/mod.rs"]
+mod workloads;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -47,10 +24,8 @@ fn main() {
         Some("fifo") => Strategy::Fifo,
         Some(other) => panic!("unknown strategy {other}"),
     };
-    let mut sys = System::new(Config::seeded(42).trace(level).strategy(strategy).max_steps(u64::MAX));
-    let a = sys.spawn("ping", Player { hits: 0 });
-    let b = sys.spawn("pong", Player { hits: 0 });
-    sys.send(a, Ball { left: n, from: b });
+    let cfg = Config::seeded(42).trace(level).strategy(strategy).max_steps(u64::MAX);
+    let mut sys = workloads::ping_pong_system(cfg, n);
     let start = std::time::Instant::now();
     assert_eq!(sys.run_until_idle(), RunOutcome::Idle);
     let took = start.elapsed();

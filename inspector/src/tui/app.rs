@@ -682,12 +682,6 @@ impl App {
         self.cut.as_deref()
     }
 
-    /// Shows a message on the bottom line until the next command (a note
-    /// about the trace, say).
-    pub fn note(&mut self, m: impl Into<String>) {
-        self.say(m);
-    }
-
     fn say(&mut self, m: impl Into<String>) {
         self.message = Some(m.into());
     }
@@ -830,12 +824,16 @@ impl App {
         let actors = self.timeline.actors();
         let Some(sel) = self.selected_actor.and_then(|a| actors.index_of(a)) else { return };
         let rows = self.tree_rows();
-        if rows.contains(&sel) {
+        let mut shown = vec![false; actors.len()];
+        for &i in &rows {
+            shown[i] = true;
+        }
+        if shown[sel] {
             return;
         }
         let order = actors.tree_order();
         let at = order.iter().position(|&i| i == sel).unwrap_or(0);
-        let next = order[at..].iter().find(|i| rows.contains(i)).or(rows.last());
+        let next = order[at..].iter().find(|&&i| shown[i]).or(rows.last());
         self.selected_actor = next.and_then(|&i| actors.get(i)).map(|a| a.id);
     }
 
@@ -1128,14 +1126,12 @@ impl App {
 
 /// A live run's end, in one line: the outcome and the invariants' verdict.
 fn ending_text(end: &Ending) -> String {
-    let failed: Vec<&str> =
-        end.verdicts.iter().filter_map(|v| v.strip_prefix("FAIL ")).map(|v| v.split(':').next().unwrap_or(v)).collect();
     let verdict = if end.passed {
         "every invariant held".to_string()
-    } else if failed.is_empty() {
+    } else if end.failed.is_empty() {
         "FAILED".to_string()
     } else {
-        format!("FAILED: {}", failed.join(", "))
+        format!("FAILED: {}", end.failed.join(", "))
     };
     format!("the run ended: {} — {verdict}", end.outcome)
 }

@@ -32,6 +32,8 @@ pub struct Ending {
     pub passed: bool,
     /// Each invariant's verdict, one line each (`ok  name: …`, `FAIL name: …`).
     pub verdicts: Vec<String>,
+    /// The names of the invariants that failed.
+    pub failed: Vec<String>,
     /// The scenario refused its parameters (it checks them as it starts).
     pub bad_params: Option<String>,
 }
@@ -167,6 +169,7 @@ impl LiveRun {
             outcome: format!("engine error: {why}"),
             passed: false,
             verdicts: Vec::new(),
+            failed: Vec::new(),
             bad_params: None,
         });
     }
@@ -212,12 +215,14 @@ fn run(scenario: &'static dyn Scenario, mut sys: System, grants: Receiver<u64>, 
             outcome: report.outcome.to_string(),
             passed: report.passed(),
             verdicts: report.verdicts.iter().map(|v| v.to_string()).collect(),
+            failed: report.failures().map(|v| v.name.to_string()).collect(),
             bad_params: None,
         },
         Err(e) => Ending {
             outcome: format!("bad parameters: {e}"),
             passed: false,
             verdicts: Vec::new(),
+            failed: Vec::new(),
             bad_params: Some(e.to_string()),
         },
     };

@@ -37,19 +37,8 @@ pub fn lines(app: &App, width: usize) -> [String; 2] {
             (true, false) => {
                 let verdict = match app.live_ending() {
                     Some(e) if e.passed => "invariants ok".to_string(),
-                    Some(e) => {
-                        let failed: Vec<&str> = e
-                            .verdicts
-                            .iter()
-                            .filter_map(|v| v.strip_prefix("FAIL "))
-                            .map(|v| v.split(':').next().unwrap_or(v).trim())
-                            .collect();
-                        if failed.is_empty() {
-                            format!("FAILED: {}", e.outcome)
-                        } else {
-                            format!("FAILED {}", failed.join(", "))
-                        }
-                    }
+                    Some(e) if e.failed.is_empty() => format!("FAILED: {}", e.outcome),
+                    Some(e) => format!("FAILED {}", e.failed.join(", ")),
                     None => String::new(),
                 };
                 format!(" LIVE (ended, {verdict}) {play}")
