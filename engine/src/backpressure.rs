@@ -6,14 +6,104 @@ use std::collections::BTreeMap;
 use crate::address::{ActorId, MsgId, Ref};
 use crate::clock::{Timer, TimerKind};
 use crate::kernel::{trace, Core, BLOCKED, BLOCK_TIMEOUT, HOLD};
-use crate::mailbox::{Item, Overflow, Parked, Signal};
+use crate::mailbox::{Item, Overflow, Signal};
 use crate::trace::{DeadLetterReason, EventKind, MsgKind};
+
+/// A run of consecutive sends parked on one mailbox by one sender.
+#[derive(Clone, Copy)]
+struct Run {
+    /// The actor that sent them and is parked meanwhile; id 0 for none (a
+    /// test or a timer).
+    sender: Ref,
+    /// The block timeout's timer, 0 for none: a run with a timer holds one
+    /// send.
+    timer: u64,
+    /// How many sends it holds (at least 1).
+    n: u32,
+}
+
+impl Run {
+    fn sender(&self) -> Option<Ref> {
+        (self.sender.id.0 != 0).then_some(self.sender)
+    }
+}
+
+/// The sends parked on one mailbox, in runs, oldest first. Their items wait
+/// in the mailbox's queue, the last `total` of it, behind the admitted ones.
+#[derive(Default)]
+pub(crate) struct Parked {
+    runs: Runs,
+    total: u32,
+}
+
+/// A first-in first-out list of runs: a vector and the index of its first
+/// live run, emptied whenever the last run goes (which is often: a mailbox
+/// drains what parked on it), so the newest run is at hand at the end.
+#[derive(Default)]
+struct Runs {
+    v: Vec<Run>,
+    first: usize,
+}
+
+impl Runs {
+    fn iter(&self) -> impl Iterator<Item = &Run> + '_ {
+        self.v[self.first..].iter()
+    }
+
+    fn iter_mut(&mut self) -> impl Iterator<Item = &mut Run> + '_ {
+        self.v[self.first..].iter_mut()
+    }
+
+    /// The `r`-th live run.
+    fn get_mut(&mut self, r: usize) -> Option<&mut Run> {
+        self.v.get_mut(self.first + r)
+    }
+
+    #[inline(always)]
+    fn front_mut(&mut self) -> Option<&mut Run> {
+        self.v.get_mut(self.first)
+    }
+
+    /// The newest run (the vector's last is live: see `pop_front`).
+    #[inline(always)]
+    fn back_mut(&mut self) -> Option<&mut Run> {
+        self.v.last_mut()
+    }
+
+    #[inline(always)]
+    fn push_back(&mut self, run: Run) {
+        self.v.push(run);
+    }
+
+    #[inline(always)]
+    fn pop_front(&mut self) {
+        self.first += 1;
+        if self.first >= self.v.len() {
+            self.v.clear();
+            self.first = 0;
+        } else if self.first >= 64 && self.first * 2 >= self.v.len() {
+            self.v.drain(..self.first);
+            self.first = 0;
+        }
+    }
+
+    /// Takes out the `r`-th live run.
+    fn remove(&mut self, r: usize) {
+        if r == 0 {
+            return self.pop_front();
+        }
+        self.v.remove(self.first + r);
+    }
+}
 
 #[derive(Default)]
 pub(crate) struct Flow {
     /// How many sends are parked in all.
     pub(crate) parked_total: usize,
-    /// Per sender slot: how many of its sends are parked.
+    /// Per receiver slot: the sends parked on its mailbox (grown only where
+    /// something parked).
+    parked: Vec<Parked>,
+    /// Per sender slot: how many runs of its sends are parked.
     blocked: Vec<u32>,
     /// Actor id → its block timeout, in ticks.
     pub(crate) block_timeouts: BTreeMap<u64, u64>,
@@ -21,6 +111,14 @@ pub(crate) struct Flow {
     credits: BTreeMap<(u64, u64), u32>,
     /// Deadlocks found so far, each the actors of one cycle.
     pub(crate) deadlocks: Vec<Vec<ActorId>>,
+}
+
+impl Flow {
+    /// How many sends are parked on `slot`'s mailbox.
+    #[inline]
+    pub(crate) fn parked_on(&self, slot: u32) -> usize {
+        self.parked.get(slot as usize).map_or(0, |p| p.total as usize)
+    }
 }
 
 // ===== impl Core: overflow =====
@@ -73,12 +171,6 @@ impl Core {
         }
     }
 
-    #[cold]
-    #[inline(never)]
-    fn no_recipient(&mut self, id: u64, from: u64, to: ActorId) {
-        self.dead_letter(id, from, to, DeadLetterReason::NoRecipient, None);
-    }
-
     #[inline(never)]
     fn trace_overflow(&mut self, actor: ActorId, id: u64, policy: Overflow, depth: u32) {
         trace!(self, EventKind::Overflow { actor, msg: MsgId(id), policy, depth });
@@ -106,50 +198,132 @@ impl Core {
         ids
     }
 
-    /// Returns true if and only if message `id` to `to` is parked.
-    pub(crate) fn is_parked(&self, to: Ref, id: u64) -> bool {
-        self.flow.parked_total != 0
-            && self.alive(to)
-            && self.pools.dyn_ref(self.slots[to.slot as usize].pool).has_parked(self.slots[to.slot as usize].queue, id)
+    /// Where message `id` parked on `to` is among its parked sends.
+    fn parked_position(&self, to: Ref, id: u64) -> Option<usize> {
+        if self.flow.parked_total == 0 || !self.alive(to) {
+            return None;
+        }
+        let n = self.flow.parked_on(to.slot);
+        let s = &self.slots[to.slot as usize];
+        let start = s.len as usize;
+        self.pools.dyn_ref(s.pool).find(s.queue, start, id).filter(|&k| k < n)
     }
 
-    /// `item` meets `to`'s full mailbox with policy block: it is parked until
-    /// `to` has room, and so is its sender, if it is the actor running now.
+    /// Returns true if and only if message `id` to `to` is parked.
+    pub(crate) fn is_parked(&self, to: Ref, id: u64) -> bool {
+        self.parked_position(to, id).is_some()
+    }
+
+    /// `item` meets `to`'s full mailbox with policy block: it is queued
+    /// behind everything there, parked until `to` has room, and so is its
+    /// sender, if it is the actor running now.
     #[inline(never)]
     pub(crate) fn park_send<M: 'static>(&mut self, to: Ref, item: Item<M>) {
-        let (id, from) = (item.id(), item.from());
         let s = &self.slots[to.slot as usize];
-        let (pool, queue, depth, flags) = (s.pool, s.queue, s.len, s.flags);
-        if !self.pools.holds::<M>(pool) {
+        let flags = s.flags;
+        let (id, from) = (item.id(), item.from());
+        let Some(queue) = self.pools.try_queue::<M>(s.pool, s.queue) else {
             // An address from another system: nobody here takes it.
-            return self.no_recipient(id, from, to.id);
+            return self.dead_letter(id, from, to.id, DeadLetterReason::NoRecipient, None);
+        };
+        queue.push_back(item);
+        // The common case: a handler's send, untraced, no timeout, no
+        // deadlock to look for, and the sender's run on `to` goes on.
+        if !self.trace.on && flags & (BLOCK_TIMEOUT | BLOCKED) == 0 && self.running.is_empty() && from != 0 {
+            let d = self.delivering;
+            if let Some(parked) = self.flow.parked.get_mut(to.slot as usize) {
+                if let Some(run) = parked.runs.back_mut() {
+                    if run.sender.slot == d && run.sender.id.0 == from && run.timer == 0 {
+                        run.n += 1;
+                        parked.total += 1;
+                        self.flow.parked_total += 1;
+                        self.stats.queued += 1;
+                        return;
+                    }
+                }
+            }
         }
+        self.parked(to, id, from);
+    }
+
+    /// Message `id` from `from`, just queued behind everything in `to`'s
+    /// full mailbox with policy block, is parked there: every case of
+    /// [`Core::park_send`].
+    #[inline(never)]
+    fn parked(&mut self, to: Ref, id: u64, from: u64) {
+        let s = &self.slots[to.slot as usize];
+        let flags = s.flags;
         if self.trace.on {
+            let depth = s.len;
             self.trace_overflow(to.id, id, Overflow::Block, depth);
         }
-        let running = self.innermost_running().unwrap_or(crate::kernel::NIL);
+        let running = match self.running.last() {
+            Some(&r) => r,
+            None => self.delivering,
+        };
         let sender = match self.slots.get(running as usize) {
             Some(s) if from != 0 && s.id.0 == from => Ref { slot: running, id: s.id },
             _ => Ref { slot: 0, id: ActorId(0) },
         };
         self.stats.queued += 1;
-        let timer = if flags & BLOCK_TIMEOUT != 0 { self.block_timer(to, id) } else { 0 };
-        self.pools.get::<M>(pool).parked_mut(queue).push_back(Parked { item, sender, timer });
         self.flow.parked_total += 1;
-        if sender.id.0 == 0 {
-            return;
+        let timer = if flags & BLOCK_TIMEOUT != 0 { self.block_timer(to, id) } else { 0 };
+        if self.flow.parked.len() <= to.slot as usize {
+            self.grow_parked(to.slot);
         }
-        let s = sender;
-        if self.flow.blocked.len() <= s.slot as usize {
-            self.flow.blocked.resize(s.slot as usize + 1, 0);
+        let parked = &mut self.flow.parked[to.slot as usize];
+        parked.total += 1;
+        let run = parked.runs.back_mut();
+        match run {
+            Some(last) if timer == 0 && last.timer == 0 && last.sender == sender => last.n += 1,
+            _ => {
+                parked.runs.push_back(Run { sender, timer, n: 1 });
+                if sender.id.0 != 0 {
+                    // A new run: the sender counts it.
+                    if self.flow.blocked.len() <= sender.slot as usize {
+                        self.grow_blocked(sender.slot);
+                    }
+                    let n = &mut self.flow.blocked[sender.slot as usize];
+                    *n += 1;
+                    if *n == 1 {
+                        self.block(sender);
+                    }
+                }
+            }
         }
-        self.flow.blocked[s.slot as usize] += 1;
-        if self.flow.blocked[s.slot as usize] == 1 {
-            self.block(s);
+        if sender.id.0 != 0 && flags & BLOCKED != 0 {
+            self.find_deadlock(sender, to);
         }
-        if flags & BLOCKED != 0 {
-            self.find_deadlock(s, to);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow_blocked(&mut self, slot: u32) {
+        self.flow.blocked.resize(slot as usize + 1, 0);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow_parked(&mut self, slot: u32) {
+        self.flow.parked.resize_with(slot as usize + 1, Parked::default);
+    }
+
+    /// `me`'s mailbox has room for one more: its oldest parked send (the
+    /// item right behind the admitted ones) is admitted. Returns the sender
+    /// (id 0 for none) and timer (0 for none) of its run if it was the
+    /// run's last send, `None` if nothing was parked.
+    #[inline(always)]
+    pub(crate) fn admit_one(&mut self, me: Ref) -> Option<(Ref, u64)> {
+        let parked = self.flow.parked.get_mut(me.slot as usize)?;
+        let run = parked.runs.front_mut()?;
+        parked.total -= 1;
+        run.n -= 1;
+        if run.n != 0 {
+            return Some((Ref { slot: 0, id: ActorId(0) }, 0));
         }
+        let run = *run;
+        parked.runs.pop_front();
+        Some((run.sender, run.timer))
     }
 
     /// `s` has a send parked now: it runs no more until it has none.
@@ -181,20 +355,21 @@ impl Core {
 
     /// If `target` waits (through parked sends) on `sender`, the cycle.
     fn wait_cycle(&self, sender: u64, target: u64) -> Option<Vec<ActorId>> {
-        // Who waits on whom: (sender id → target ids), from every pool.
-        let owner: BTreeMap<(u16, u32), u64> = (0..self.slots.capacity_used())
-            .filter_map(|i| self.slots.get(i).map(|s| ((s.pool, s.queue), s.id.0)))
-            .collect();
-        let mut waits: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
-        let mut edges = Vec::new();
-        for (pool, p) in self.pools.all() {
-            edges.clear();
-            p.parked_senders(&mut edges);
-            for &(queue, from) in &edges {
-                if let Some(&t) = owner.get(&(pool, queue)) {
-                    waits.entry(from).or_default().push(t);
+        // Who waits on whom: (sender id → target ids), in the order of the
+        // targets' (pool, queue), then of the parked sends.
+        let mut edges: Vec<((u16, u32), u64, u64)> = Vec::new();
+        for (slot, parked) in self.flow.parked.iter().enumerate() {
+            let Some(t) = self.slots.get(slot) else { continue };
+            for run in parked.runs.iter() {
+                if let Some(s) = run.sender() {
+                    edges.push(((t.pool, t.queue), s.id.0, t.id.0));
                 }
             }
+        }
+        edges.sort_by_key(|e| e.0);
+        let mut waits: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+        for (_, from, t) in edges {
+            waits.entry(from).or_default().push(t);
         }
         let mut path = vec![ActorId(sender)];
         let mut seen = std::collections::BTreeSet::new();
@@ -223,21 +398,28 @@ impl Core {
         walk(target, sender, &waits, &mut path, &mut seen).then_some(path)
     }
 
-    /// `me` just took a message from its queue: let parked sends in while
-    /// there is room.
-    pub(crate) fn admit<M: 'static>(&mut self, me: Ref, pool: u16, queue: u32) {
+    /// `r`'s mailbox may have room: parked sends get in while it has, and
+    /// their senders go on.
+    pub(crate) fn admit(&mut self, r: Ref) {
+        if self.flow.parked_total == 0 {
+            return;
+        }
+        let (pool, queue) = (self.slots[r.slot as usize].pool, self.slots[r.slot as usize].queue);
         loop {
-            let s = &self.slots[me.slot as usize];
+            let s = &self.slots[r.slot as usize];
             if s.capacity != 0 && s.len - s.signals >= s.capacity {
                 return;
             }
-            let Some((id, sender, timer)) = self.pools.get::<M>(pool).admit_one(queue) else { return };
-            self.admitted(me, pool, queue, id, sender, timer);
+            let at = s.len as usize;
+            let Some((sender, timer)) = self.admit_one(r) else { return };
+            let id = self.pools.dyn_ref(pool).id_at(queue, at).unwrap_or(0);
+            self.admitted(r, pool, queue, id, sender, timer);
         }
     }
 
-    /// Parked send `id` (its sender's id 0 for none, its timer 0 for none)
-    /// was just moved into `me`'s queue.
+    /// Parked send `id` was just admitted to `me`'s queue; `sender` (id 0
+    /// for none) and `timer` (0 for none) are its run's if it was the
+    /// run's last send.
     #[inline(always)]
     pub(crate) fn admitted(&mut self, me: Ref, pool: u16, queue: u32, id: u64, sender: Ref, timer: u64) {
         self.flow.parked_total -= 1;
@@ -256,7 +438,7 @@ impl Core {
         }
     }
 
-    /// One of `s`'s parked sends went through (or timed out). A stopped
+    /// The last send of one of `s`'s runs went through (or timed out). A stopped
     /// sender's count was reset and its parked sends forgot it, so the slot
     /// here is still `s`.
     #[inline(always)]
@@ -277,20 +459,36 @@ impl Core {
         }
     }
 
-    /// Takes parked send `msg` off `target`'s list: a dead letter with `reason`.
+    /// Takes parked send `msg` off `target`'s mailbox: a dead letter with `reason`.
     fn unpark_as_dead(&mut self, target: Ref, msg: u64, reason: DeadLetterReason) {
-        if !self.alive(target) {
-            return;
+        let Some(pos) = self.parked_position(target, msg) else { return };
+        let s = &self.slots[target.slot as usize];
+        let (pool, queue, start) = (s.pool, s.queue, s.len as usize);
+        let Some((id, from)) = self.pools.dyn_pool(pool).remove_at(queue, start + pos) else { return };
+        // The run it was in.
+        let parked = &mut self.flow.parked[target.slot as usize];
+        let (mut r, mut before) = (0, 0);
+        while let Some(run) = parked.runs.get_mut(r) {
+            if before + run.n as usize > pos {
+                break;
+            }
+            before += run.n as usize;
+            r += 1;
         }
-        let (pool, queue) = (self.slots[target.slot as usize].pool, self.slots[target.slot as usize].queue);
-        let Some((id, from, sender, timer)) = self.pools.dyn_pool(pool).take_parked(queue, msg) else { return };
+        let Some(run) = parked.runs.get_mut(r) else { return };
+        run.n -= 1;
+        let run = *run;
+        parked.total -= 1;
+        if run.n == 0 {
+            parked.runs.remove(r);
+        }
         self.flow.parked_total -= 1;
         self.stats.queued -= 1;
-        if let Some(t) = timer {
-            self.clock.cancel(t);
+        if run.timer != 0 {
+            self.clock.cancel(run.timer);
         }
         self.dead_letter(id, from, target.id, reason, None);
-        if let Some(s) = sender {
+        if let Some(s) = run.sender().filter(|_| run.n == 0) {
             self.unpark(s);
         }
     }
@@ -310,24 +508,35 @@ impl Core {
     /// own parked sends wait on without it, its credits are gone.
     pub(crate) fn flow_forget(&mut self, r: Ref) {
         if self.flow.parked_total != 0 {
-            let (pool, queue) = (self.slots[r.slot as usize].pool, self.slots[r.slot as usize].queue);
-            let mut out = Vec::new();
-            self.pools.dyn_pool(pool).drain_parked(queue, &mut out);
-            for (id, from, sender, timer) in out {
-                self.flow.parked_total -= 1;
-                self.stats.queued -= 1;
-                if let Some(t) = timer {
-                    self.clock.cancel(t);
-                }
-                self.dead_letter(id, from, r.id, DeadLetterReason::NoRecipient, None);
-                if let Some(s) = sender {
-                    self.unpark(s);
+            let parked = self.flow.parked.get_mut(r.slot as usize).map(std::mem::take).unwrap_or_default();
+            if parked.total != 0 {
+                let (pool, queue) = (self.slots[r.slot as usize].pool, self.slots[r.slot as usize].queue);
+                let mut items = Vec::new();
+                self.pools.dyn_pool(pool).split_back(queue, parked.total as usize, &mut items);
+                let mut items = items.into_iter();
+                for &run in parked.runs.iter() {
+                    for k in 1..=run.n {
+                        let Some((id, from)) = items.next() else { break };
+                        self.flow.parked_total -= 1;
+                        self.stats.queued -= 1;
+                        if run.timer != 0 {
+                            self.clock.cancel(run.timer);
+                        }
+                        self.dead_letter(id, from, r.id, DeadLetterReason::NoRecipient, None);
+                        match run.sender() {
+                            Some(s) if k == run.n => self.unpark(s),
+                            _ => {}
+                        }
+                    }
                 }
             }
             if self.flow.blocked.get(r.slot as usize).is_some_and(|n| *n > 0) {
                 self.flow.blocked[r.slot as usize] = 0;
-                for i in 0..self.pools.count() {
-                    self.pools.dyn_pool(i).forget_sender(r.id.0);
+                // Its parked sends wait on without it.
+                for parked in self.flow.parked.iter_mut() {
+                    for run in parked.runs.iter_mut().filter(|run| run.sender.id == r.id) {
+                        run.sender.id = ActorId(0);
+                    }
                 }
             }
         }

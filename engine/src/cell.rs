@@ -115,7 +115,11 @@ impl<A: Actor> ActorBox<A> {
     ) -> Outcome {
         let k = core.slots[me.slot as usize].batch as usize;
         let mut envs = vec![first];
-        while envs.len() < k && matches!(core.pools.queue::<A::Msg>(pool, queue).front(), Some(Item::User(_))) {
+        // Only what is queued: parked sends wait behind it.
+        while envs.len() < k
+            && core.slots[me.slot as usize].len > 0
+            && matches!(core.pools.queue::<A::Msg>(pool, queue).front(), Some(Item::User(_)))
+        {
             if let Some(Item::User(e)) = core.pop::<A::Msg>(me, pool, queue) {
                 envs.push(e);
             }

@@ -443,10 +443,10 @@ impl Core {
         match self.slots.raw_mut(to.slot as usize) {
             Some(s) if s.id == to.id => {
                 if s.capacity != 0 && s.len - s.signals >= s.capacity {
-                    if s.policy == crate::mailbox::Overflow::Block.code() {
-                        return self.park_send(to, item);
+                    if s.policy != crate::mailbox::Overflow::Block.code() {
+                        return self.overflow(to, item);
                     }
-                    return self.overflow(to, item);
+                    return self.park_send(to, item);
                 }
                 let head = item.id();
                 let Some(queue) = self.pools.try_queue::<M>(s.pool, s.queue) else {
@@ -723,33 +723,26 @@ impl Core {
         }
     }
 
-    /// The innermost slot whose code is running, if any.
-    pub(crate) fn innermost_running(&self) -> Option<u32> {
-        self.running.last().copied().or((self.delivering != NIL).then_some(self.delivering))
-    }
-
     /// Pops the next item of `me`'s mailbox (queue `queue` of pool `pool`, of type `M`).
     #[inline]
     pub(crate) fn pop<M: 'static>(&mut self, me: Ref, pool: u16, queue: u32) -> Option<Item<M>> {
-        let typed = self.pools.get::<M>(pool);
-        let item = typed.queues.get_mut(queue as usize)?.pop_front()?;
+        let ring = self.pools.get::<M>(pool).queues.get_mut(queue as usize)?;
+        let item = ring.pop_front()?;
         let s = &mut self.slots[me.slot as usize];
         s.len -= 1;
         if let Item::Signal(_) = item {
             s.signals -= 1;
         }
         self.stats.queued -= 1;
-        if self.flow.parked_total != 0 {
-            // The room just made lets the oldest parked send in, with the
-            // pool at hand (`admit` lets in any more).
-            if s.capacity == 0 || s.len - s.signals < s.capacity {
-                if let Some((id, sender, timer)) = typed.admit_one(queue) {
-                    self.admitted(me, pool, queue, id, sender, timer);
-                    let s = &self.slots[me.slot as usize];
-                    if self.flow.parked_total != 0 && (s.capacity == 0 || s.len - s.signals < s.capacity) {
-                        self.admit::<M>(me, pool, queue);
-                    }
-                }
+        if self.flow.parked_total != 0 && (s.capacity == 0 || s.len - s.signals < s.capacity) {
+            // The room just made lets the oldest parked send in (the one
+            // right behind what is queued), if there is one. Only one: a
+            // mailbox with room has nothing parked.
+            let at = s.len as usize;
+            // Its id is needed to trace it, or to wake `me` with it.
+            let id = if self.trace.on || at == 0 { ring.get(at).map_or(0, Item::id) } else { 0 };
+            if let Some((sender, timer)) = self.admit_one(me) {
+                self.admitted(me, pool, queue, id, sender, timer);
             }
         }
         Some(item)

@@ -173,7 +173,8 @@ impl Core {
             (s.pool, s.queue, len)
         };
         let mut letters = std::mem::take(&mut self.drain_buf);
-        self.pools.dyn_pool(pool).drain(queue, free, &mut letters);
+        let parked = self.flow.parked_on(r.slot);
+        self.pools.dyn_pool(pool).drain(queue, parked, free, &mut letters);
         self.stats.queued -= u64::from(len);
         for &(id, from) in &letters {
             self.dead_letter(id, from, r.id, DeadLetterReason::PendingAtStop, None);
@@ -196,6 +197,7 @@ impl Core {
         s.flags = (s.flags & !STOPPING) | SUSPENDED | EXITED;
         self.sched.remove(r.slot);
         trace!(self, EventKind::Suspend { actor: r.id, reason: reason.clone() });
+        self.admit(r);
         self.notify_parent(r, reason, false, None);
     }
 
@@ -215,7 +217,13 @@ impl Core {
         let cause = self.cause;
         match self.slots.get_mut(to.slot as usize) {
             Some(s) if s.id == to.id => {
-                self.pools.dyn_pool(s.pool).push_signal(s.queue, Box::new(SignalEnvelope { signal, id, from, cause }));
+                let parked = self.flow.parked_on(to.slot);
+                let s = &mut self.slots[to.slot as usize];
+                self.pools.dyn_pool(s.pool).push_signal(
+                    s.queue,
+                    Box::new(SignalEnvelope { signal, id, from, cause }),
+                    parked,
+                );
                 s.len += 1;
                 s.signals += 1;
                 s.high_water = s.high_water.max(s.len);

@@ -5,7 +5,7 @@
 //! sending never touches the receiving actor's state.
 
 use std::any::{Any, TypeId};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 use slab::Slab;
 
@@ -86,33 +86,10 @@ impl<M> Item<M> {
 
 /// The queues of every actor whose message type is `M`, in a slab: a
 /// stopped actor's queue is freed and its place reused. Sends parked on a
-/// full blocking mailbox wait here too, typed, by queue.
+/// full blocking mailbox wait in its queue too, behind every admitted item
+/// (see `backpressure`).
 pub(crate) struct Pool<M> {
     pub(crate) queues: Slab<Ring<Item<M>>>,
-    /// Parked sends by queue index (grown only where something parked).
-    pub(crate) parked: Vec<VecDeque<Parked<M>>>,
-}
-
-impl<M> Pool<M> {
-    /// Moves the oldest send parked on queue `q` into the queue; returns
-    /// its id, its sender (id 0 for none) and its timer (0 for none).
-    #[inline(always)]
-    pub(crate) fn admit_one(&mut self, q: u32) -> Option<(u64, Ref, u64)> {
-        let queue = self.queues.get_mut(q as usize)?;
-        let p = self.parked.get_mut(q as usize)?.pop_front()?;
-        let id = p.item.id();
-        queue.push_back(p.item);
-        Some((id, p.sender, p.timer))
-    }
-
-    /// The parked list of queue `q`, made on first use.
-    #[inline]
-    pub(crate) fn parked_mut(&mut self, q: u32) -> &mut VecDeque<Parked<M>> {
-        if self.parked.len() <= q as usize {
-            self.parked.resize_with(q as usize + 1, VecDeque::new);
-        }
-        &mut self.parked[q as usize]
-    }
 }
 
 /// A first-in first-out queue in a ring buffer: what a mailbox needs of a
@@ -177,6 +154,43 @@ impl<T> Ring<T> {
         (0..self.len).filter_map(move |k| self.buf[self.at(k)].as_ref())
     }
 
+    /// How many items it holds.
+    pub(crate) fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// The `k`-th item.
+    #[inline(always)]
+    pub(crate) fn get(&self, k: usize) -> Option<&T> {
+        if k >= self.len as usize {
+            return None;
+        }
+        self.buf[self.at(k as u32)].as_ref()
+    }
+
+    /// Takes out the newest item.
+    pub(crate) fn pop_back(&mut self) -> Option<T> {
+        if self.len == 0 {
+            return None;
+        }
+        let i = self.at(self.len - 1);
+        self.len -= 1;
+        self.buf[i].take()
+    }
+
+    /// Puts `x` in as the `pos`-th item (at most `len`); the ones from
+    /// `pos` on move back.
+    pub(crate) fn insert(&mut self, pos: usize, x: T) {
+        let pos = pos.min(self.len as usize) as u32;
+        self.push_back(x);
+        let mut k = self.len - 1;
+        while k > pos {
+            let (to, from) = (self.at(k), self.at(k - 1));
+            self.buf.swap(to, from);
+            k -= 1;
+        }
+    }
+
     /// Takes out the `pos`-th item; the ones behind it move up.
     pub(crate) fn remove(&mut self, pos: usize) -> Option<T> {
         if pos >= self.len as usize {
@@ -211,47 +225,25 @@ impl<T> Ring<T> {
     }
 }
 
-/// A send waiting for room in a full blocking mailbox.
-pub(crate) struct Parked<M> {
-    pub(crate) item: Item<M>,
-    /// The actor that sent it and is parked meanwhile; id 0 for none (a
-    /// test or a timer).
-    pub(crate) sender: Ref,
-    /// Its block timeout's timer, 0 for none.
-    pub(crate) timer: u64,
-}
-
-impl<M> Parked<M> {
-    fn sender(&self) -> Option<Ref> {
-        (self.sender.id.0 != 0).then_some(self.sender)
-    }
-
-    fn timer(&self) -> Option<u64> {
-        (self.timer != 0).then_some(self.timer)
-    }
-}
-
-/// A parked send, seen without its type: (id, from, sender, timer).
-pub(crate) type ParkedInfo = (u64, u64, Option<Ref>, Option<u64>);
-
 /// What the engine does with a pool without knowing its message type.
 pub(crate) trait AnyPool: Any {
+    /// The id of the first item of queue `q`.
     fn head_id(&self, q: u32) -> Option<u64>;
-    /// Removes every item of queue `q`, passing (id, from) of each to `out`;
-    /// frees the queue if `free`.
-    fn drain(&mut self, q: u32, free: bool, out: &mut Vec<(u64, u64)>);
-    /// Appends a notification to queue `q`.
-    fn push_signal(&mut self, q: u32, signal: Box<SignalEnvelope>);
-    /// Returns true if and only if message `id` is parked on queue `q`.
-    fn has_parked(&self, q: u32, id: u64) -> bool;
-    /// Takes parked message `id` off queue `q` (dropping it).
-    fn take_parked(&mut self, q: u32, id: u64) -> Option<ParkedInfo>;
-    /// Takes every message parked on queue `q` (dropping them).
-    fn drain_parked(&mut self, q: u32, out: &mut Vec<ParkedInfo>);
-    /// For each parked send from an actor: (queue, sender id).
-    fn parked_senders(&self, out: &mut Vec<(u32, u64)>);
-    /// Forgets that actor `sender` waits on its parked sends (it stopped).
-    fn forget_sender(&mut self, sender: u64);
+    /// The id of the `k`-th item of queue `q`.
+    fn id_at(&self, q: u32, k: usize) -> Option<u64>;
+    /// Removes every item of queue `q` but the last `keep` (the parked
+    /// ones), passing (id, from) of each to `out`; frees the queue if `free`.
+    fn drain(&mut self, q: u32, keep: usize, free: bool, out: &mut Vec<(u64, u64)>);
+    /// Queues a notification on queue `q`, ahead of its last `parked` items.
+    fn push_signal(&mut self, q: u32, signal: Box<SignalEnvelope>, parked: usize);
+    /// The position of message `id` among the items of queue `q` from the
+    /// `from`-th on, counted from there.
+    fn find(&self, q: u32, from: usize, id: u64) -> Option<usize>;
+    /// Takes out the `k`-th item of queue `q`: its (id, from).
+    fn remove_at(&mut self, q: u32, k: usize) -> Option<(u64, u64)>;
+    /// Takes out the last `n` items of queue `q`, passing (id, from) of each
+    /// to `out`, oldest first.
+    fn split_back(&mut self, q: u32, n: usize, out: &mut Vec<(u64, u64)>);
 }
 
 impl<M: 'static> AnyPool for Pool<M> {
@@ -259,9 +251,14 @@ impl<M: 'static> AnyPool for Pool<M> {
         self.queues.get(q as usize)?.front().map(Item::id)
     }
 
-    fn drain(&mut self, q: u32, free: bool, out: &mut Vec<(u64, u64)>) {
+    fn id_at(&self, q: u32, k: usize) -> Option<u64> {
+        self.queues.get(q as usize)?.get(k).map(Item::id)
+    }
+
+    fn drain(&mut self, q: u32, keep: usize, free: bool, out: &mut Vec<(u64, u64)>) {
         if let Some(queue) = self.queues.get_mut(q as usize) {
-            while let Some(i) = queue.pop_front() {
+            for _ in keep..queue.len() {
+                let Some(i) = queue.pop_front() else { break };
                 out.push((i.id(), i.from()));
             }
             if free {
@@ -270,39 +267,34 @@ impl<M: 'static> AnyPool for Pool<M> {
         }
     }
 
-    fn push_signal(&mut self, q: u32, signal: Box<SignalEnvelope>) {
-        self.queues[q as usize].push_back(Item::Signal(signal));
-    }
-
-    fn has_parked(&self, q: u32, id: u64) -> bool {
-        self.parked.get(q as usize).is_some_and(|p| p.iter().any(|p| p.item.id() == id))
-    }
-
-    fn take_parked(&mut self, q: u32, id: u64) -> Option<ParkedInfo> {
-        let list = self.parked.get_mut(q as usize)?;
-        let pos = list.iter().position(|p| p.item.id() == id)?;
-        let p = list.remove(pos)?;
-        Some((id, p.item.from(), p.sender(), p.timer()))
-    }
-
-    fn drain_parked(&mut self, q: u32, out: &mut Vec<ParkedInfo>) {
-        if let Some(list) = self.parked.get_mut(q as usize) {
-            out.extend(list.drain(..).map(|p| (p.item.id(), p.item.from(), p.sender(), p.timer())));
+    fn push_signal(&mut self, q: u32, signal: Box<SignalEnvelope>, parked: usize) {
+        let queue = &mut self.queues[q as usize];
+        if parked == 0 {
+            queue.push_back(Item::Signal(signal));
+        } else {
+            // In order with the admitted items, ahead of the parked ones.
+            queue.insert(queue.len().saturating_sub(parked), Item::Signal(signal));
         }
     }
 
-    fn forget_sender(&mut self, sender: u64) {
-        for list in self.parked.iter_mut() {
-            for p in list.iter_mut().filter(|p| p.sender.id.0 == sender && sender != 0) {
-                p.sender.id.0 = 0;
-            }
-        }
+    fn find(&self, q: u32, from: usize, id: u64) -> Option<usize> {
+        let queue = self.queues.get(q as usize)?;
+        (from..queue.len()).position(|k| queue.get(k).is_some_and(|i| i.id() == id))
     }
 
-    fn parked_senders(&self, out: &mut Vec<(u32, u64)>) {
-        for (q, list) in self.parked.iter().enumerate() {
-            out.extend(list.iter().filter_map(|p| p.sender().map(|s| (q as u32, s.id.0))));
+    fn remove_at(&mut self, q: u32, k: usize) -> Option<(u64, u64)> {
+        let item = self.queues.get_mut(q as usize)?.remove(k)?;
+        Some((item.id(), item.from()))
+    }
+
+    fn split_back(&mut self, q: u32, n: usize, out: &mut Vec<(u64, u64)>) {
+        let Some(queue) = self.queues.get_mut(q as usize) else { return };
+        let start = out.len();
+        for _ in 0..n {
+            let Some(i) = queue.pop_back() else { break };
+            out.push((i.id(), i.from()));
         }
+        out[start..].reverse();
     }
 }
 
@@ -325,7 +317,7 @@ impl Pools {
         let next = u16::try_from(self.pools.len()).expect("at most 65,535 message types");
         let id = *self.by_type.entry(TypeId::of::<M>()).or_insert(next);
         if id == next {
-            self.pools.push(Box::new(Pool::<M> { queues: Slab::new(), parked: Vec::new() }));
+            self.pools.push(Box::new(Pool::<M> { queues: Slab::new() }));
             self.types.push(TypeId::of::<M>());
         }
         id
@@ -389,16 +381,6 @@ impl Pools {
     #[inline]
     pub(crate) fn queue<M: 'static>(&mut self, pool: u16, q: u32) -> &mut Ring<Item<M>> {
         &mut self.get::<M>(pool).queues[q as usize]
-    }
-
-    /// How many pools there are.
-    pub(crate) fn count(&self) -> u16 {
-        self.pools.len() as u16
-    }
-
-    /// Every pool, untyped.
-    pub(crate) fn all(&self) -> impl Iterator<Item = (u16, &dyn AnyPool)> {
-        self.pools.iter().enumerate().map(|(i, p)| (i as u16, p.as_ref()))
     }
 
     pub(crate) fn dyn_ref(&self, pool: u16) -> &dyn AnyPool {

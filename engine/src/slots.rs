@@ -100,11 +100,6 @@ impl Slots {
         self.v.get_mut(i)
     }
 
-    /// Slot indices ever used (live or free).
-    pub(crate) fn capacity_used(&self) -> usize {
-        self.v.len()
-    }
-
     /// Live actors.
     pub(crate) fn len(&self) -> usize {
         self.live

@@ -112,6 +112,51 @@ fn block_parks_the_sender_until_there_is_room_and_loses_nothing() {
     assert!(sys.blocked().is_empty());
 }
 
+/// Logs what it gets; stops itself (an exit, not a failure) on 1.
+struct Quitter {
+    log: Log,
+}
+
+impl Actor for Quitter {
+    type Msg = u32;
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, n: u32) -> Handled {
+        if n == 1 {
+            ctx.stop();
+        } else {
+            self.log.push(format!("q:{n}"));
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn a_supervised_receiver_that_exits_lets_parked_sends_in_and_their_sender_go_on() {
+    let (mut sys, log) = (sys(), Log::new());
+    let l = log.clone();
+    let sup =
+        sys.spawn_supervisor("sup", SupervisorSpec::new(Strategy::OneForOne), move || {
+            let l = l.clone();
+            vec![ChildSpec::new("q", move || Quitter { log: l.clone() })
+                .mailbox(MailboxConfig::bounded(2, Overflow::Block))]
+        });
+    let q = sys.child::<u32>(sup, "q").unwrap();
+    let b = sys.spawn("b", Burst { to: q, log: log.clone() });
+    // 1 and 2 are queued, 3, 4 and 5 parked: b waits.
+    sys.send(b, 5);
+    sys.send(b, 0);
+    assert_eq!(sys.run_until_idle(), RunOutcome::Idle, "no send may stay parked: {:?}", sys.blocked());
+    assert!(sys.stats().conserved());
+    // q took 1 (which let 3 in) and exited: 2 and 3 were still queued, and
+    // its emptied mailbox let 4 and 5 in, for the restarted q.
+    assert_eq!(sys.stats().dead(DeadLetterReason::PendingAtStop), 2);
+    assert_eq!(sys.incarnation(q), Some(1));
+    // b went on as soon as 5 got in (before the restarted q ran).
+    let e = log.entries();
+    assert_eq!(e.iter().filter(|x| x.starts_with("q:")).collect::<Vec<_>>(), ["q:4", "q:5"], "{e:?}");
+    assert!(e.contains(&"burst:next".to_string()), "{e:?}");
+    assert!(sys.blocked().is_empty());
+}
+
 #[test]
 fn a_block_timeout_dead_letters_the_parked_send() {
     // A receiver that is suspended (waiting for a restart backoff) cannot drain.
@@ -364,4 +409,39 @@ fn notifications_bypass_capacity() {
     run_conserved(&mut sys);
     assert_eq!(sys.state(w, |w: &Watcher| w.downs), Some(3));
     assert_eq!(sys.stats().dead(DeadLetterReason::DropNewest), 0);
+}
+
+/// Logs the numbers it gets and the Downs, in the order it handles them.
+struct LogWatcher {
+    log: Log,
+}
+
+impl Actor for LogWatcher {
+    type Msg = u32;
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, n: u32) -> Handled {
+        self.log.push(format!("w:{n}"));
+        Ok(())
+    }
+    fn on_down(&mut self, _ctx: &mut Context<'_, Self>, _down: Down) -> Handled {
+        self.log.push("w:down");
+        Ok(())
+    }
+}
+
+#[test]
+fn a_notification_goes_ahead_of_parked_sends() {
+    let (mut sys, log) = (sys(), Log::new());
+    let w = sys.spawn_with("w", LogWatcher { log: log.clone() }, MailboxConfig::bounded(1, Overflow::Block));
+    let t = sys.spawn("t", Recorder::new("t", &log));
+    sys.monitor(w, t);
+    let b = sys.spawn("b", Burst { to: w, log: log.clone() });
+    sys.send(b, 3);
+    // b's send of 1 is queued, 2 and 3 are parked.
+    assert_eq!(sys.step(), rehearsal::Step::Delivered(b.id()));
+    assert_eq!(sys.blocked(), [b.id()]);
+    sys.kill(t);
+    run_conserved(&mut sys);
+    // The Down is queued behind 1, and ahead of what was still parked.
+    assert_eq!(log.entries(), ["w:1", "w:down", "w:2", "w:3"]);
+    assert!(sys.blocked().is_empty());
 }
