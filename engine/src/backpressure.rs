@@ -214,10 +214,33 @@ impl Core {
         self.parked_position(to, id).is_some()
     }
 
+    /// A send to `to`'s bounded mailbox, which is full or has sends parked
+    /// somewhere: parked sends get in first if there is room (the rule is
+    /// that a mailbox with room has nothing parked, and a capacity raised
+    /// by a fault, or room made while the actor's code runs at its exit,
+    /// make room without a delivery), then the send is queued, or meets
+    /// the policy.
+    #[inline(never)]
+    pub(crate) fn bounded_send<M: 'static>(&mut self, to: Ref, item: Item<M>) {
+        let s = &self.slots[to.slot as usize];
+        let room = |s: &crate::kernel::Slot| s.len - s.signals < s.capacity;
+        if room(s) && self.flow.parked_on(to.slot) != 0 {
+            self.admit(to);
+        }
+        let s = &self.slots[to.slot as usize];
+        if room(s) {
+            return self.push_item(to, item);
+        }
+        if s.policy != Overflow::Block.code() {
+            return self.overflow(to, item);
+        }
+        self.park_send(to, item)
+    }
+
     /// `item` meets `to`'s full mailbox with policy block: it is queued
     /// behind everything there, parked until `to` has room, and so is its
     /// sender, if it is the actor running now.
-    #[inline(never)]
+    #[inline(always)]
     pub(crate) fn park_send<M: 'static>(&mut self, to: Ref, item: Item<M>) {
         let s = &self.slots[to.slot as usize];
         let flags = s.flags;
@@ -508,28 +531,7 @@ impl Core {
     /// own parked sends wait on without it, its credits are gone.
     pub(crate) fn flow_forget(&mut self, r: Ref) {
         if self.flow.parked_total != 0 {
-            let parked = self.flow.parked.get_mut(r.slot as usize).map(std::mem::take).unwrap_or_default();
-            if parked.total != 0 {
-                let (pool, queue) = (self.slots[r.slot as usize].pool, self.slots[r.slot as usize].queue);
-                let mut items = Vec::new();
-                self.pools.dyn_pool(pool).split_back(queue, parked.total as usize, &mut items);
-                let mut items = items.into_iter();
-                for &run in parked.runs.iter() {
-                    for k in 1..=run.n {
-                        let Some((id, from)) = items.next() else { break };
-                        self.flow.parked_total -= 1;
-                        self.stats.queued -= 1;
-                        if run.timer != 0 {
-                            self.clock.cancel(run.timer);
-                        }
-                        self.dead_letter(id, from, r.id, DeadLetterReason::NoRecipient, None);
-                        match run.sender() {
-                            Some(s) if k == run.n => self.unpark(s),
-                            _ => {}
-                        }
-                    }
-                }
-            }
+            self.dead_letter_parked(r);
             if self.flow.blocked.get(r.slot as usize).is_some_and(|n| *n > 0) {
                 self.flow.blocked[r.slot as usize] = 0;
                 // Its parked sends wait on without it.
@@ -543,6 +545,34 @@ impl Core {
         self.flow.block_timeouts.remove(&r.id.0);
         if !self.flow.credits.is_empty() {
             self.flow.credits.retain(|&(s, t), _| s != r.id.0 && t != r.id.0);
+        }
+    }
+
+    /// The sends parked on `r` (stopping for good) are dead letters
+    /// `no_recipient`; their senders go on. A dead letter may complete an
+    /// ask whose answer is sent to `r` and parks: those go too.
+    pub(crate) fn dead_letter_parked(&mut self, r: Ref) {
+        while self.flow.parked_on(r.slot) != 0 {
+            let parked = self.flow.parked.get_mut(r.slot as usize).map(std::mem::take).unwrap_or_default();
+            let (pool, queue) = (self.slots[r.slot as usize].pool, self.slots[r.slot as usize].queue);
+            let mut items = Vec::new();
+            self.pools.dyn_pool(pool).split_back(queue, parked.total as usize, &mut items);
+            let mut items = items.into_iter();
+            for &run in parked.runs.iter() {
+                for k in 1..=run.n {
+                    let Some((id, from)) = items.next() else { break };
+                    self.flow.parked_total -= 1;
+                    self.stats.queued -= 1;
+                    if run.timer != 0 {
+                        self.clock.cancel(run.timer);
+                    }
+                    self.dead_letter(id, from, r.id, DeadLetterReason::NoRecipient, None);
+                    match run.sender() {
+                        Some(s) if k == run.n => self.unpark(s),
+                        _ => {}
+                    }
+                }
+            }
         }
     }
 

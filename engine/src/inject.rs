@@ -131,6 +131,9 @@ impl Core {
     fn shrink(&mut self, r: Ref, n: u32) {
         if let Some(s) = self.slots.get_mut(r.slot as usize).filter(|s| s.id == r.id) {
             s.capacity = n;
+            // A capacity raised (the rule's `capacity` above the mailbox's
+            // own) lets parked sends in.
+            self.admit(r);
         }
     }
 

@@ -442,36 +442,41 @@ impl Core {
         // `to.id` is never 0, so a free slot never matches.
         match self.slots.raw_mut(to.slot as usize) {
             Some(s) if s.id == to.id => {
-                if s.capacity != 0 && s.len - s.signals >= s.capacity {
-                    if s.policy != crate::mailbox::Overflow::Block.code() {
-                        return self.overflow(to, item);
-                    }
-                    return self.park_send(to, item);
+                if s.capacity != 0 && (s.len - s.signals >= s.capacity || self.flow.parked_total != 0) {
+                    return self.bounded_send(to, item);
                 }
-                let head = item.id();
-                let Some(queue) = self.pools.try_queue::<M>(s.pool, s.queue) else {
-                    // An address from another system: nobody here takes it.
-                    let (id, from) = (item.id(), item.from());
-                    return self.dead_letter(id, from, to.id, DeadLetterReason::NoRecipient, None);
-                };
-                queue.push_back(item);
-                s.len += 1;
-                if s.len > s.high_water {
-                    s.high_water = s.len;
-                }
-                self.stats.queued += 1;
-                if s.len == 1 && s.flags & HOLD == 0 {
-                    self.sched.wake(to.slot, s.pool, s.queue, head);
-                }
-                if self.stats.queued > self.config.limits.max_queued {
-                    self.reach_limit(crate::config::Limit::Queued, self.stats.queued);
-                }
+                self.push_item(to, item);
             }
             _ => {
                 let (id, from) = (item.id(), item.from());
                 drop(item);
                 self.dead_letter(id, from, to.id, DeadLetterReason::NoRecipient, None);
             }
+        }
+    }
+
+    /// Queues `item` in `to`'s mailbox (`to` is alive, and its mailbox has
+    /// room with nothing parked).
+    #[inline(always)]
+    pub(crate) fn push_item<M: 'static>(&mut self, to: Ref, item: Item<M>) {
+        let s = &mut self.slots[to.slot as usize];
+        let head = item.id();
+        let Some(queue) = self.pools.try_queue::<M>(s.pool, s.queue) else {
+            // An address from another system: nobody here takes it.
+            let (id, from) = (item.id(), item.from());
+            return self.dead_letter(id, from, to.id, DeadLetterReason::NoRecipient, None);
+        };
+        queue.push_back(item);
+        s.len += 1;
+        if s.len > s.high_water {
+            s.high_water = s.len;
+        }
+        self.stats.queued += 1;
+        if s.len == 1 && s.flags & HOLD == 0 {
+            self.sched.wake(to.slot, s.pool, s.queue, head);
+        }
+        if self.stats.queued > self.config.limits.max_queued {
+            self.reach_limit(crate::config::Limit::Queued, self.stats.queued);
         }
     }
 
@@ -675,6 +680,9 @@ impl Core {
     /// rule 6. Returns who got it.
     #[inline]
     pub(crate) fn deliver(&mut self, p: Picked) -> ActorId {
+        if p.ahead {
+            self.prefetch_ahead();
+        }
         self.step += 1;
         self.cause = self.step;
         let s = &mut self.slots[p.slot as usize];
@@ -700,6 +708,43 @@ impl Core {
         }
         self.cause = 0;
         me.id
+    }
+
+    /// Starts fetching what the next deliveries will most likely read (see
+    /// [`RandomSet::upcoming`](crate::scheduler::RandomSet::upcoming)): the
+    /// runnable entry three steps ahead, the slot, the mailbox and the
+    /// runnable position two steps ahead, and the actor's state and first
+    /// message one step ahead.
+    #[inline(never)]
+    fn prefetch_ahead(&self) {
+        use crate::prefetch::prefetch;
+        let Scheduler::Random(r) = &self.sched else { return };
+        for e in r.upcoming(3).into_iter().flatten() {
+            prefetch(e);
+        }
+        // Where the mailbox is comes with the runnable entry.
+        for &p in r.upcoming(2).into_iter().flatten() {
+            if let Some(s) = self.slots.raw(p.slot as usize) {
+                prefetch(s);
+            }
+            if let Some(pos) = r.position_of(p.slot) {
+                prefetch(pos);
+            }
+            if p.pool != u16::MAX {
+                self.pools.dyn_ref(p.pool).prefetch_queue(p.queue);
+            }
+        }
+        if let Some(pos) = r.last().and_then(|l| r.position_of(l.slot)) {
+            prefetch(pos);
+        }
+        for &p in r.upcoming(1).into_iter().flatten() {
+            if let Some(cell) = self.slots.raw(p.slot as usize).and_then(|s| s.cell.as_deref()) {
+                prefetch(cell);
+            }
+            if p.pool != u16::MAX {
+                self.pools.dyn_ref(p.pool).prefetch_head(p.queue);
+            }
+        }
     }
 
     #[cold]
@@ -736,8 +781,9 @@ impl Core {
         self.stats.queued -= 1;
         if self.flow.parked_total != 0 && (s.capacity == 0 || s.len - s.signals < s.capacity) {
             // The room just made lets the oldest parked send in (the one
-            // right behind what is queued), if there is one. Only one: a
-            // mailbox with room has nothing parked.
+            // right behind what is queued), if there is one. One: as a rule
+            // a mailbox with room has nothing parked (sends and capacity
+            // changes admit what the room allows).
             let at = s.len as usize;
             // Its id is needed to trace it, or to wake `me` with it.
             let id = if self.trace.on || at == 0 { ring.get(at).map_or(0, Item::id) } else { 0 };

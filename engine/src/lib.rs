@@ -130,6 +130,7 @@ mod lifecycle;
 mod links;
 mod mailbox;
 mod panic;
+mod prefetch;
 pub mod replay;
 mod rng;
 mod scheduler;

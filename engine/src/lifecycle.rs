@@ -165,6 +165,10 @@ impl Core {
 
     /// Dead-letters everything queued for `r`.
     fn drain_mailbox(&mut self, r: Ref, free: bool) {
+        if free {
+            // Anything parked since `flow_forget` (sent by the code it ran).
+            self.dead_letter_parked(r);
+        }
         let (pool, queue, len) = {
             let s = &mut self.slots[r.slot as usize];
             let len = s.len;

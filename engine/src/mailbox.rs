@@ -7,8 +7,6 @@
 use std::any::{Any, TypeId};
 use std::collections::BTreeMap;
 
-use slab::Slab;
-
 use crate::actor::{Down, Exit};
 use crate::address::Ref;
 use crate::trace::StopReason;
@@ -84,12 +82,81 @@ impl<M> Item<M> {
     }
 }
 
-/// The queues of every actor whose message type is `M`, in a slab: a
-/// stopped actor's queue is freed and its place reused. Sends parked on a
+/// The queues of every actor whose message type is `M`: a stopped actor's
+/// queue is freed and its place reused. Sends parked on a
 /// full blocking mailbox wait in its queue too, behind every admitted item
 /// (see `backpressure`).
 pub(crate) struct Pool<M> {
-    pub(crate) queues: Slab<Ring<Item<M>>>,
+    pub(crate) queues: Queues<Item<M>>,
+}
+
+/// Rings in a vector, a freed one's place reused (the last freed first).
+/// Unlike a slab's entries, a ring's place is known without reading it,
+/// so it can be fetched ahead (see `prefetch`).
+pub(crate) struct Queues<T> {
+    /// `None` for a freed place (no bigger than a ring: its buffer pointer
+    /// is never null).
+    v: Vec<Option<Ring<T>>>,
+    free: Vec<u32>,
+}
+
+impl<T> Queues<T> {
+    pub(crate) const fn new() -> Self {
+        Queues { v: Vec::new(), free: Vec::new() }
+    }
+
+    /// A new empty ring; returns its index.
+    pub(crate) fn insert(&mut self) -> usize {
+        match self.free.pop() {
+            Some(q) => {
+                self.v[q as usize] = Some(Ring::new());
+                q as usize
+            }
+            None => {
+                self.v.push(Some(Ring::new()));
+                self.v.len() - 1
+            }
+        }
+    }
+
+    /// Frees ring `q`, dropping what it holds.
+    pub(crate) fn remove(&mut self, q: usize) {
+        if let Some(place) = self.v.get_mut(q) {
+            if place.take().is_some() {
+                self.free.push(q as u32);
+            }
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn get(&self, q: usize) -> Option<&Ring<T>> {
+        self.v.get(q)?.as_ref()
+    }
+
+    #[inline(always)]
+    pub(crate) fn get_mut(&mut self, q: usize) -> Option<&mut Ring<T>> {
+        self.v.get_mut(q)?.as_mut()
+    }
+
+    /// Where ring `q` is (not read).
+    #[inline(always)]
+    pub(crate) fn place(&self, q: usize) -> Option<&Option<Ring<T>>> {
+        self.v.get(q)
+    }
+}
+
+impl<T> std::ops::Index<usize> for Queues<T> {
+    type Output = Ring<T>;
+
+    fn index(&self, q: usize) -> &Ring<T> {
+        self.get(q).expect("engine invariant: a live actor's queue is in use")
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for Queues<T> {
+    fn index_mut(&mut self, q: usize) -> &mut Ring<T> {
+        self.get_mut(q).expect("engine invariant: a live actor's queue is in use")
+    }
 }
 
 /// A first-in first-out queue in a ring buffer: what a mailbox needs of a
@@ -141,6 +208,15 @@ impl<T> Ring<T> {
         self.head = self.at(1) as u32;
         self.len -= 1;
         x
+    }
+
+    /// Where the first item is (not read), if there is one.
+    #[inline(always)]
+    fn head_slot(&self) -> Option<&Option<T>> {
+        if self.len == 0 {
+            return None;
+        }
+        self.buf.get(self.head as usize)
     }
 
     pub(crate) fn front(&self) -> Option<&T> {
@@ -229,6 +305,10 @@ impl<T> Ring<T> {
 pub(crate) trait AnyPool: Any {
     /// The id of the first item of queue `q`.
     fn head_id(&self, q: u32) -> Option<u64>;
+    /// Starts fetching queue `q` (its ring's bookkeeping).
+    fn prefetch_queue(&self, q: u32);
+    /// Starts fetching the first item of queue `q`.
+    fn prefetch_head(&self, q: u32);
     /// The id of the `k`-th item of queue `q`.
     fn id_at(&self, q: u32, k: usize) -> Option<u64>;
     /// Removes every item of queue `q` but the last `keep` (the parked
@@ -249,6 +329,18 @@ pub(crate) trait AnyPool: Any {
 impl<M: 'static> AnyPool for Pool<M> {
     fn head_id(&self, q: u32) -> Option<u64> {
         self.queues.get(q as usize)?.front().map(Item::id)
+    }
+
+    fn prefetch_queue(&self, q: u32) {
+        if let Some(place) = self.queues.place(q as usize) {
+            crate::prefetch::prefetch(place);
+        }
+    }
+
+    fn prefetch_head(&self, q: u32) {
+        if let Some(slot) = self.queues.get(q as usize).and_then(Ring::head_slot) {
+            crate::prefetch::prefetch(slot);
+        }
     }
 
     fn id_at(&self, q: u32, k: usize) -> Option<u64> {
@@ -317,7 +409,7 @@ impl Pools {
         let next = u16::try_from(self.pools.len()).expect("at most 65,535 message types");
         let id = *self.by_type.entry(TypeId::of::<M>()).or_insert(next);
         if id == next {
-            self.pools.push(Box::new(Pool::<M> { queues: Slab::new() }));
+            self.pools.push(Box::new(Pool::<M> { queues: Queues::new() }));
             self.types.push(TypeId::of::<M>());
         }
         id
@@ -336,7 +428,7 @@ impl Pools {
 
     /// A new empty queue in pool `pool` (of type `M`).
     pub(crate) fn new_queue<M: 'static>(&mut self, pool: u16) -> u32 {
-        self.get::<M>(pool).queues.insert(Ring::new()) as u32
+        self.get::<M>(pool).queues.insert() as u32
     }
 
     /// The pool `pool`, which must hold `M`s.

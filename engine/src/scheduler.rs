@@ -8,7 +8,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap};
 
-use rand::Rng;
+use rand::{Rng, RngCore};
 use rand_chacha::ChaCha8Rng;
 
 use crate::config::Strategy;
@@ -22,12 +22,15 @@ const NONE: u32 = u32::MAX;
 pub(crate) struct Picked {
     pub(crate) slot: u32,
     pub(crate) pool: u16,
+    /// Set by [`Scheduler::pick`] when the random set looks ahead (see
+    /// [`RandomSet::upcoming`]): the next actors can be fetched.
+    pub(crate) ahead: bool,
     pub(crate) queue: u32,
 }
 
 impl Picked {
     fn slot(slot: u32) -> Self {
-        Picked { slot, pool: u16::MAX, queue: 0 }
+        Picked { slot, pool: u16::MAX, ahead: false, queue: 0 }
     }
 }
 
@@ -39,9 +42,110 @@ pub(crate) enum Scheduler {
 
 /// Uniform choice: a dense vector of runnable slots (with their mailboxes)
 /// and each slot's position in it.
+///
+/// With many runnable actors, a delivery mostly waits for memory: the
+/// runnable entry, the slot, the mailbox and the actor of a choice made at
+/// random. So the set draws its random words a few steps ahead (the same
+/// words, in the same order, as drawing each when needed), which tells
+/// where the next choices will most likely fall while there is time to
+/// fetch them (see [`RandomSet::upcoming`]).
 pub(crate) struct RandomSet {
     runnable: Vec<Picked>,
     pos: Vec<u32>,
+    /// The next words of the stream, drawn already (`ahead[..drawn]`).
+    ahead: [u32; AHEAD],
+    drawn: usize,
+}
+
+/// How many steps ahead the random words are drawn.
+pub(crate) const AHEAD: usize = 3;
+
+/// Runnable actors from which looking ahead pays: fewer fit in the caches.
+pub(crate) const LOOK_AHEAD_FROM: usize = 1 << 14;
+
+impl RandomSet {
+    /// The next word of the scheduling stream.
+    #[inline(always)]
+    fn word(&mut self, rng: &mut ChaCha8Rng) -> u32 {
+        if self.drawn == 0 {
+            return rng.next_u32();
+        }
+        let w = self.ahead[0];
+        self.ahead.copy_within(1.., 0);
+        self.drawn -= 1;
+        w
+    }
+
+    /// A uniform index below `n` (at least 2): exactly what
+    /// `rng.random_range(0..n)` returns (rand's single-sample method for a
+    /// `u32` range: a widening multiply, and a second word in the rare case
+    /// the first is biased), from [`RandomSet::word`]s.
+    #[inline(always)]
+    fn index(&mut self, n: usize, rng: &mut ChaCha8Rng) -> usize {
+        let Ok(range) = u32::try_from(n) else {
+            // More than 2^32 runnable actors: the same with 64-bit words
+            // (a `u64` is two words of the stream, the low one first).
+            let range = n as u64;
+            let mut word = |r: &mut Self| u64::from(r.word(rng)) | u64::from(r.word(rng)) << 32;
+            let m = u128::from(word(self)) * u128::from(range);
+            let (mut hi, lo) = ((m >> 64) as u64, m as u64);
+            if lo > range.wrapping_neg() {
+                let new_hi = ((u128::from(word(self)) * u128::from(range)) >> 64) as u64;
+                hi += u64::from(lo.checked_add(new_hi).is_none());
+            }
+            return hi as usize;
+        };
+        let m = u64::from(self.word(rng)) * u64::from(range);
+        let (mut hi, lo) = ((m >> 32) as u32, m as u32);
+        if lo > range.wrapping_neg() {
+            let new_hi = ((u64::from(self.word(rng)) * u64::from(range)) >> 32) as u32;
+            hi += u32::from(lo.checked_add(new_hi).is_none());
+        }
+        hi as usize
+    }
+
+    /// Draws the words of the next steps, if the set is big enough to
+    /// look ahead; returns true if it is.
+    #[inline(always)]
+    fn draw_ahead(&mut self, rng: &mut ChaCha8Rng) -> bool {
+        if self.runnable.len() < LOOK_AHEAD_FROM {
+            return false;
+        }
+        while self.drawn < AHEAD {
+            self.ahead[self.drawn] = rng.next_u32();
+            self.drawn += 1;
+        }
+        true
+    }
+
+    /// Where the runnable set keeps `slot`'s position (not read): a
+    /// delivery that empties the mailbox updates it, and the position of
+    /// the set's last entry, which takes that one's place.
+    #[inline(always)]
+    pub(crate) fn position_of(&self, slot: u32) -> Option<&u32> {
+        self.pos.get(slot as usize)
+    }
+
+    /// The set's last entry.
+    #[inline(always)]
+    pub(crate) fn last(&self) -> Option<&Picked> {
+        self.runnable.last()
+    }
+
+    /// The runnable entries (not read) of the actors most likely picked `k`
+    /// steps from now (1 to [`AHEAD`]): the one the next word points to if
+    /// the set keeps its size, and the one if it shrinks by one a step
+    /// (each actor that runs out of messages leaves it), if another.
+    #[inline(always)]
+    pub(crate) fn upcoming(&self, k: usize) -> [Option<&Picked>; 2] {
+        if k == 0 || k > self.drawn {
+            return [None, None];
+        }
+        let (w, n) = (u64::from(self.ahead[k - 1]), self.runnable.len() as u64);
+        let (same, shrunk) = ((w * n) >> 32, (w * n.saturating_sub(k as u64)) >> 32);
+        let at = |i: u64| self.runnable.get(i as usize);
+        [at(same), if shrunk == same { None } else { at(shrunk) }]
+    }
 }
 
 /// PCT: distinct random priorities, the highest runnable runs; at each change
@@ -74,7 +178,9 @@ fn grow<T: Copy>(v: &mut Vec<T>, slot: u32, fill: T) {
 impl Scheduler {
     pub(crate) fn new(strategy: Strategy, rng: &mut ChaCha8Rng) -> Self {
         match strategy {
-            Strategy::Random => Scheduler::Random(RandomSet { runnable: Vec::new(), pos: Vec::new() }),
+            Strategy::Random => {
+                Scheduler::Random(RandomSet { runnable: Vec::new(), pos: Vec::new(), ahead: [0; AHEAD], drawn: 0 })
+            }
             Strategy::Fifo => {
                 Scheduler::Fifo(Fifo { heap: BinaryHeap::new(), state: Vec::new(), epoch: Vec::new(), count: 0 })
             }
@@ -116,7 +222,7 @@ impl Scheduler {
             if let Some(p) = r.pos.get_mut(slot as usize) {
                 if *p == NONE {
                     *p = r.runnable.len() as u32;
-                    r.runnable.push(Picked { slot, pool, queue });
+                    r.runnable.push(Picked { slot, pool, ahead: false, queue });
                 }
                 return;
             }
@@ -136,7 +242,7 @@ impl Scheduler {
                 let p = &mut r.pos[slot as usize];
                 if *p == NONE {
                     *p = r.runnable.len() as u32;
-                    r.runnable.push(Picked { slot, pool, queue });
+                    r.runnable.push(Picked { slot, pool, ahead: false, queue });
                 }
             }
             Scheduler::Pct(p) => {
@@ -208,7 +314,12 @@ impl Scheduler {
             Scheduler::Random(r) => match r.runnable.len() {
                 0 => None,
                 1 => Some(r.runnable[0]),
-                n => Some(r.runnable[rng.random_range(0..n)]),
+                n => {
+                    let i = r.index(n, rng);
+                    let mut p = r.runnable[i];
+                    p.ahead = r.draw_ahead(rng);
+                    Some(p)
+                }
             },
             Scheduler::Pct(p) => {
                 if p.change_points.last() == Some(&step) {
@@ -260,6 +371,35 @@ impl Scheduler {
             Scheduler::Random(r) => r.runnable.len(),
             Scheduler::Pct(p) => p.runnable.len(),
             Scheduler::Fifo(f) => f.count,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Drawing words ahead changes nothing: every index is the one
+    /// `random_range` draws, and the stream ends where it would.
+    #[test]
+    fn index_draws_what_random_range_draws() {
+        let ns = [2, 3, 7, 1000, 1 << 20, 3_000_000_019, u32::MAX as usize, (1 << 32) + 5, usize::MAX / 3];
+        for seed in 0..20 {
+            let mut a = crate::rng::stream(seed, crate::rng::SCHEDULE);
+            let mut b = a.clone();
+            let mut set = RandomSet { runnable: Vec::new(), pos: Vec::new(), ahead: [0; AHEAD], drawn: 0 };
+            for i in 0..3000usize {
+                if i % 5 < 3 {
+                    // What `draw_ahead` does for a big set.
+                    while set.drawn < AHEAD {
+                        set.ahead[set.drawn] = a.next_u32();
+                        set.drawn += 1;
+                    }
+                }
+                let n = ns[(i * 7 + seed as usize) % ns.len()];
+                assert_eq!(set.index(n, &mut a), b.random_range(0..n), "seed {seed}, draw {i}, n {n}");
+            }
+            assert_eq!(set.word(&mut a), b.next_u32(), "the stream goes on where it would");
         }
     }
 }

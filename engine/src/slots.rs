@@ -96,6 +96,12 @@ impl Slots {
 
     /// Slot `i`, live or free.
     #[inline(always)]
+    pub(crate) fn raw(&self, i: usize) -> Option<&Slot> {
+        self.v.get(i)
+    }
+
+    /// Slot `i`, live or free.
+    #[inline(always)]
     pub(crate) fn raw_mut(&mut self, i: usize) -> Option<&mut Slot> {
         self.v.get_mut(i)
     }

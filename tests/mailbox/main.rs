@@ -1,5 +1,6 @@
 //! Mailboxes and back-pressure (SPEC section 5): each policy on a
 //! hand-written system, and properties over generated ones.
 
+mod parking;
 mod props;
 mod units;
