@@ -308,8 +308,21 @@ impl Scheduler {
     }
 
     /// Picks the slot to deliver to at step `step` (1-based), if any is runnable.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn pick(&mut self, rng: &mut ChaCha8Rng, step: u64) -> Option<Picked> {
+        // One runnable actor (a conversation of two, a token round a
+        // ring): no choice to make, and no call.
+        if let Scheduler::Random(r) = self {
+            if r.runnable.len() == 1 {
+                return Some(r.runnable[0]);
+            }
+        }
+        self.pick_among(rng, step)
+    }
+
+    /// [`Scheduler::pick`] but for one random choice.
+    #[inline(never)]
+    fn pick_among(&mut self, rng: &mut ChaCha8Rng, step: u64) -> Option<Picked> {
         match self {
             Scheduler::Random(r) => match r.runnable.len() {
                 0 => None,
