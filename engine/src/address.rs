@@ -52,18 +52,30 @@ pub(crate) struct Ref {
 /// 2). A message sent after the actor stopped becomes a dead letter with
 /// reason `no_recipient`.
 pub struct Addr<M> {
-    pub(crate) r: Ref,
+    /// The slot, kept as a whole word: addresses travel inside messages,
+    /// and a copy reads them back word by word; a 4-byte write read back
+    /// inside an 8-byte word cannot be forwarded from the store buffer and
+    /// stalls every such read for a dozen cycles.
+    slot: u64,
+    id: ActorId,
     _msg: PhantomData<fn(M)>,
 }
 
 impl<M> Addr<M> {
+    #[inline(always)]
     pub(crate) fn new(r: Ref) -> Self {
-        Addr { r, _msg: PhantomData }
+        Addr { slot: u64::from(r.slot), id: r.id, _msg: PhantomData }
+    }
+
+    /// The slot and the actor.
+    #[inline(always)]
+    pub(crate) fn r(&self) -> Ref {
+        Ref { slot: self.slot as u32, id: self.id }
     }
 
     /// The actor's id.
     pub fn id(&self) -> ActorId {
-        self.r.id
+        self.id
     }
 }
 
@@ -77,7 +89,7 @@ impl<M> Copy for Addr<M> {}
 
 impl<M> PartialEq for Addr<M> {
     fn eq(&self, other: &Self) -> bool {
-        self.r.id == other.r.id
+        self.id == other.id
     }
 }
 
@@ -85,7 +97,7 @@ impl<M> Eq for Addr<M> {}
 
 impl<M> fmt::Debug for Addr<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Addr({})", self.r.id)
+        write!(f, "Addr({})", self.id)
     }
 }
 

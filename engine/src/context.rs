@@ -71,12 +71,12 @@ impl<'a, A: Actor> Context<'a, A> {
     /// `no_recipient`; nothing is lost silently.
     #[inline]
     pub fn send<M: fmt::Debug + 'static>(&mut self, to: Addr<M>, msg: M) -> MsgId {
-        MsgId(self.core.send(to.r, msg, self.me.id.0))
+        MsgId(self.core.send(to.r(), msg, self.me.id.0))
     }
 
     /// Sends `msg` to `to` after `delay` ticks; returns the timer's id.
     pub fn send_after<M: fmt::Debug + 'static>(&mut self, to: Addr<M>, msg: M, delay: u64) -> u64 {
-        self.core.send_after(to.r, msg, delay, self.me.id.0)
+        self.core.send_after(to.r(), msg, delay, self.me.id.0)
     }
 
     /// Cancels a timer set with [`Context::send_after`]; returns true if and
@@ -101,8 +101,8 @@ impl<'a, A: Actor> Context<'a, A> {
     /// message comes back (SPEC rule 22). Under any other policy it is
     /// [`Context::send`].
     pub fn try_send<M: fmt::Debug + 'static>(&mut self, to: Addr<M>, msg: M) -> Result<MsgId, Rejected<M>> {
-        if self.core.would_reject(to.r) {
-            let id = self.core.rejected_back(to.r, &msg, self.me.id.0);
+        if self.core.would_reject(to.r()) {
+            let id = self.core.rejected_back(to.r(), &msg, self.me.id.0);
             return Err(Rejected { msg, id: MsgId(id) });
         }
         Ok(self.send(to, msg))
@@ -112,7 +112,7 @@ impl<'a, A: Actor> Context<'a, A> {
     /// 23). The grant travels as a notification; when it arrives the sender
     /// holds the credit and its [`Actor::on_credit`] runs.
     pub fn grant<M>(&mut self, sender: Addr<M>, n: u32) {
-        self.core.grant(self.me, sender.r, n);
+        self.core.grant(self.me, sender.r(), n);
     }
 
     /// Sends `msg` to `to` using one credit `to` granted; without credit the
@@ -186,7 +186,7 @@ impl<'a, A: Actor> Context<'a, A> {
     /// Kills `to` at once (after the current handler, if `to` is this actor
     /// or one of its ancestors): no hooks, reason `killed`.
     pub fn kill<M>(&mut self, to: Addr<M>) {
-        self.core.kill(to.r, self.me.id.0);
+        self.core.kill(to.r(), self.me.id.0);
     }
 
     /// "Become": the next message (and every one after, until the next
@@ -205,7 +205,7 @@ impl<'a, A: Actor> Context<'a, A> {
     /// everything `target` sent before. If `target` is already gone, the
     /// `Down` (with no reason: "noproc") comes at once. Returns the monitor's id.
     pub fn monitor<M>(&mut self, target: Addr<M>) -> u64 {
-        self.core.monitor(self.me, target.r)
+        self.core.monitor(self.me, target.r())
     }
 
     /// Removes a monitor; returns true if and only if it was active.
@@ -217,12 +217,12 @@ impl<'a, A: Actor> Context<'a, A> {
     /// once): when either stops abnormally, the other is ended with the same
     /// reason, unless it traps exits.
     pub fn link<M>(&mut self, other: Addr<M>) {
-        self.core.link(self.me, other.r);
+        self.core.link(self.me, other.r());
     }
 
     /// Removes the link with `other`, if any.
     pub fn unlink<M>(&mut self, other: Addr<M>) {
-        self.core.unlink_actors(self.me, other.r);
+        self.core.unlink_actors(self.me, other.r());
     }
 
     /// Traps exits: a linked actor's end arrives as an [`Exit`](crate::Exit)
@@ -234,12 +234,12 @@ impl<'a, A: Actor> Context<'a, A> {
     /// Starts a child under supervisor `sup` at run time (one-for-one
     /// semantics apply to it). Returns its id, or `None` if `sup` is gone.
     pub fn start_child(&mut self, sup: Addr<SupervisorMsg>, spec: ChildSpec) -> Option<ActorId> {
-        self.core.with_supervisor(sup.r, |s, core| s.start_child(core, sup.r, spec)).map(|r| r.id)
+        self.core.with_supervisor(sup.r(), |s, core| s.start_child(core, sup.r(), spec)).map(|r| r.id)
     }
 
     /// The live child of supervisor `sup` called `name`, if its messages are `M`s.
     pub fn child<M: 'static>(&self, sup: Addr<SupervisorMsg>, name: &str) -> Option<Addr<M>> {
-        self.core.child_addr(sup.r, name)
+        self.core.child_addr(sup.r(), name)
     }
 
     /// This actor's incarnation number: 0, then one more at each restart.

@@ -434,7 +434,7 @@ impl Core {
         );
         self.stats.sent += 1;
         let cause = self.cause;
-        self.enqueue::<M>(to.r, Item::Stop { id, from, cause });
+        self.enqueue::<M>(to.r(), Item::Stop { id, from, cause });
     }
 
     #[inline(always)]
@@ -615,7 +615,7 @@ impl Core {
         self.asks.pending.insert(ask, Pending { target: to.id(), request: id, timer: 0, asker });
         self.asks.by_request.insert(id, ask);
         trace!(self, EventKind::Ask { ask, from: opt(from), to: to.id(), msg: MsgId(id), deadline });
-        self.send_with_id(to.r, msg, from, id);
+        self.send_with_id(to.r(), msg, from, id);
         if self.asks.pending.contains_key(&ask) {
             let timer = self.clock.set(deadline, Timer { kind: TimerKind::AskTimeout(ask), cause: self.cause });
             if let Some(p) = self.asks.pending.get_mut(&ask) {

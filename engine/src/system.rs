@@ -213,7 +213,7 @@ impl System {
 
     /// `addr`'s mailbox figures (`None` if it stopped).
     pub fn mailbox<M>(&self, addr: Addr<M>) -> Option<MailboxStats> {
-        let s = self.core.slots.get(addr.r.slot as usize).filter(|s| s.id == addr.r.id)?;
+        let s = self.core.slots.get(addr.r().slot as usize).filter(|s| s.id == addr.r().id)?;
         Some(MailboxStats {
             depth: s.len,
             high_water: s.high_water,
@@ -259,39 +259,39 @@ impl System {
     /// semantics apply to it). Returns its id, or `None` if `sup` is gone.
     pub fn start_child(&mut self, sup: Addr<SupervisorMsg>, spec: ChildSpec) -> Option<ActorId> {
         let _quiet = self.quiet();
-        self.core.with_supervisor(sup.r, |s, core| s.start_child(core, sup.r, spec)).map(|r| r.id)
+        self.core.with_supervisor(sup.r(), |s, core| s.start_child(core, sup.r(), spec)).map(|r| r.id)
     }
 
     /// The live child of supervisor `sup` called `name`, if its messages are `M`s.
     pub fn child<M: 'static>(&self, sup: Addr<SupervisorMsg>, name: &str) -> Option<Addr<M>> {
-        self.core.child_addr(sup.r, name)
+        self.core.child_addr(sup.r(), name)
     }
 
     /// The live children of supervisor `sup` (name and id), in start order.
     pub fn children(&self, sup: Addr<SupervisorMsg>) -> Vec<(String, ActorId)> {
-        self.core.children_of(sup.r)
+        self.core.children_of(sup.r())
     }
 
     /// `addr`'s incarnation number (0, then one more at each restart), if alive.
     pub fn incarnation<M>(&self, addr: Addr<M>) -> Option<u32> {
-        self.core.alive(addr.r).then(|| self.core.incarnation(addr.r.slot))
+        self.core.alive(addr.r()).then(|| self.core.incarnation(addr.r().slot))
     }
 
     /// Returns true if and only if `addr` is suspended: failed or exited
     /// and waiting for its supervisor, or in a restart backoff.
     pub fn is_suspended<M>(&self, addr: Addr<M>) -> bool {
-        self.core.alive(addr.r) && self.core.slots[addr.r.slot as usize].flags & crate::kernel::SUSPENDED != 0
+        self.core.alive(addr.r()) && self.core.slots[addr.r().slot as usize].flags & crate::kernel::SUSPENDED != 0
     }
 
     /// `watcher` monitors `target` (see [`Context::monitor`](crate::Context::monitor)).
     pub fn monitor<W, T>(&mut self, watcher: Addr<W>, target: Addr<T>) -> u64 {
-        self.core.monitor(watcher.r, target.r)
+        self.core.monitor(watcher.r(), target.r())
     }
 
     /// Links `a` and `b` (see [`Context::link`](crate::Context::link)).
     pub fn link<A, B>(&mut self, a: Addr<A>, b: Addr<B>) {
         let _quiet = self.quiet();
-        self.core.link(a.r, b.r);
+        self.core.link(a.r(), b.r());
         self.core.settle();
     }
 
@@ -376,13 +376,13 @@ impl System {
     /// the system runs meanwhile, until there is room. If there never can be
     /// (nothing else can run), the message becomes a dead letter `deadlock`.
     pub fn send<M: fmt::Debug + 'static>(&mut self, to: Addr<M>, msg: M) -> MsgId {
-        let id = self.core.send(to.r, msg, 0);
-        if self.core.is_parked(to.r, id) {
+        let id = self.core.send(to.r(), msg, 0);
+        if self.core.is_parked(to.r(), id) {
             let _quiet = self.quiet();
-            while self.core.is_parked(to.r, id) {
+            while self.core.is_parked(to.r(), id) {
                 match self.step_inner() {
                     Step::Delivered(_) | Step::Advanced(_) => {}
-                    Step::Idle | Step::Deadlock => self.core.abandon_parked(to.r, id),
+                    Step::Idle | Step::Deadlock => self.core.abandon_parked(to.r(), id),
                     Step::StepLimit | Step::Halted | Step::Stopped | Step::Limit(_) | Step::Interrupted => break,
                 }
             }
@@ -392,7 +392,7 @@ impl System {
 
     /// Sends `msg` to `to` after `delay` ticks of virtual time; returns the timer id.
     pub fn send_after<M: fmt::Debug + 'static>(&mut self, to: Addr<M>, msg: M, delay: u64) -> u64 {
-        self.core.send_after(to.r, msg, delay, 0)
+        self.core.send_after(to.r(), msg, delay, 0)
     }
 
     /// Sends a poison pill: `to` handles everything sent before it, then stops.
@@ -403,7 +403,7 @@ impl System {
     /// Kills `to` at once: no hooks run, its mailbox becomes dead letters.
     pub fn kill<M>(&mut self, to: Addr<M>) {
         let _quiet = self.quiet();
-        self.core.kill(to.r, 0);
+        self.core.kill(to.r(), 0);
         self.core.settle();
     }
 
@@ -589,12 +589,12 @@ impl System {
 
     /// Returns true if and only if the actor at `addr` has not stopped.
     pub fn is_alive<M>(&self, addr: Addr<M>) -> bool {
-        self.core.alive(addr.r)
+        self.core.alive(addr.r())
     }
 
     /// How many messages wait in `addr`'s mailbox (`None` if it stopped).
     pub fn mailbox_len<M>(&self, addr: Addr<M>) -> Option<usize> {
-        let s = self.core.slots.get(addr.r.slot as usize).filter(|s| s.id == addr.r.id)?;
+        let s = self.core.slots.get(addr.r().slot as usize).filter(|s| s.id == addr.r().id)?;
         Some(s.len as usize)
     }
 
@@ -606,7 +606,7 @@ impl System {
     /// Looks at an actor's state, for tests and invariants: `f` gets the
     /// actor if `addr` is alive and is an `A`.
     pub fn state<A: Actor, T>(&self, addr: Addr<A::Msg>, f: impl FnOnce(&A) -> T) -> Option<T> {
-        let s = self.core.slots.get(addr.r.slot as usize).filter(|s| s.id == addr.r.id)?;
+        let s = self.core.slots.get(addr.r().slot as usize).filter(|s| s.id == addr.r().id)?;
         let cell = s.cell.as_ref()?;
         cell.as_any().downcast_ref::<ActorBox<A>>().map(|b| f(&b.state))
     }
