@@ -680,28 +680,28 @@ impl Core {
     /// rule 6. Returns who got it.
     #[inline]
     pub(crate) fn deliver(&mut self, p: Picked) -> ActorId {
-        if p.ahead {
+        if p.ahead() {
             self.prefetch_ahead();
         }
         self.step += 1;
         self.cause = self.step;
-        let s = &mut self.slots[p.slot as usize];
-        let me = Ref { slot: p.slot, id: s.id };
-        let (pool, queue) = if p.pool == u16::MAX { (s.pool, s.queue) } else { (p.pool, p.queue) };
+        let s = &mut self.slots[p.slot() as usize];
+        let me = Ref { slot: p.slot(), id: s.id };
+        let (pool, queue) = if p.pool() == u16::MAX { (s.pool, s.queue) } else { (p.pool(), p.queue()) };
         let mut cell = s.cell.take().expect("engine invariant: a runnable actor is not running");
-        self.delivering = p.slot;
+        self.delivering = p.slot();
         let outcome = cell.deliver(self, me, pool, queue);
         self.delivering = NIL;
-        let s = &mut self.slots[p.slot as usize];
+        let s = &mut self.slots[p.slot() as usize];
         s.cell = Some(cell);
         if matches!(outcome, Outcome::Handled) && self.deferred.is_empty() {
             // The common case: the actor is still there, nothing else to do.
             let more = s.len > 0 && s.flags & HOLD == 0;
             if !more {
-                self.sched.remove(p.slot);
+                self.sched.remove(p.slot());
             } else if self.sched.needs_head() {
                 let next = self.pools.head_id(pool, queue);
-                self.sched.after(p.slot, true, next);
+                self.sched.after(p.slot(), true, next);
             }
         } else {
             self.after_delivery(me, outcome);
@@ -724,25 +724,25 @@ impl Core {
         }
         // Where the mailbox is comes with the runnable entry.
         for &p in r.upcoming(2).into_iter().flatten() {
-            if let Some(s) = self.slots.raw(p.slot as usize) {
+            if let Some(s) = self.slots.raw(p.slot() as usize) {
                 prefetch(s);
             }
-            if let Some(pos) = r.position_of(p.slot) {
+            if let Some(pos) = r.position_of(p.slot()) {
                 prefetch(pos);
             }
-            if p.pool != u16::MAX {
-                self.pools.dyn_ref(p.pool).prefetch_queue(p.queue);
+            if p.pool() != u16::MAX {
+                self.pools.dyn_ref(p.pool()).prefetch_queue(p.queue());
             }
         }
-        if let Some(pos) = r.last().and_then(|l| r.position_of(l.slot)) {
+        if let Some(pos) = r.last().and_then(|l| r.position_of(l.slot())) {
             prefetch(pos);
         }
         for &p in r.upcoming(1).into_iter().flatten() {
-            if let Some(cell) = self.slots.raw(p.slot as usize).and_then(|s| s.cell.as_deref()) {
+            if let Some(cell) = self.slots.raw(p.slot() as usize).and_then(|s| s.cell.as_deref()) {
                 prefetch(cell);
             }
-            if p.pool != u16::MAX {
-                self.pools.dyn_ref(p.pool).prefetch_head(p.queue);
+            if p.pool() != u16::MAX {
+                self.pools.dyn_ref(p.pool()).prefetch_head(p.queue());
             }
         }
     }

@@ -16,23 +16,55 @@ use crate::config::Strategy;
 const NONE: u32 = u32::MAX;
 
 /// A slot chosen to run, with where its mailbox is when the strategy knows
-/// it (`pool == u16::MAX` otherwise): the mailbox can then be read without
+/// it (`pool() == u16::MAX` otherwise): the mailbox can then be read without
 /// waiting for the slot.
+///
+/// One `u128`, written and read as two whole words: an entry of the runnable set is
+/// often read back right after it was written (a message wakes its
+/// receiver, and the sender's removal moves that entry), and a read that
+/// spans several smaller writes cannot be forwarded from the store buffer:
+/// it waits a dozen cycles, which was a tenth of a ping-pong message.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Picked {
-    pub(crate) slot: u32,
-    pub(crate) pool: u16,
-    /// Set by [`Scheduler::pick`] when the random set looks ahead (see
-    /// [`RandomSet::upcoming`]): the next actors can be fetched.
-    pub(crate) ahead: bool,
-    pub(crate) queue: u32,
+    /// The slot (bits 0-31), the queue (32-63), the pool (64-79), and bit
+    /// 80 if [`Picked::ahead`].
+    bits: u128,
 }
 
 impl Picked {
-    fn slot(slot: u32) -> Self {
-        Picked { slot, pool: u16::MAX, ahead: false, queue: 0 }
+    #[inline(always)]
+    pub(crate) fn new(slot: u32, pool: u16, queue: u32) -> Self {
+        Picked { bits: u128::from(slot) | u128::from(queue) << 32 | u128::from(pool) << 64 }
+    }
+
+    fn slot_only(slot: u32) -> Self {
+        Picked::new(slot, u16::MAX, 0)
+    }
+
+    #[inline(always)]
+    pub(crate) fn slot(&self) -> u32 {
+        self.bits as u32
+    }
+
+    #[inline(always)]
+    pub(crate) fn queue(&self) -> u32 {
+        (self.bits >> 32) as u32
+    }
+
+    #[inline(always)]
+    pub(crate) fn pool(&self) -> u16 {
+        (self.bits >> 64) as u16
+    }
+
+    /// Set by [`Scheduler::pick`] when the random set looks ahead (see
+    /// [`RandomSet::upcoming`]): the next actors can be fetched.
+    #[inline(always)]
+    pub(crate) fn ahead(&self) -> bool {
+        self.bits & AHEAD_BIT != 0
     }
 }
+
+const AHEAD_BIT: u128 = 1 << 80;
 
 pub(crate) enum Scheduler {
     Random(RandomSet),
@@ -222,7 +254,7 @@ impl Scheduler {
             if let Some(p) = r.pos.get_mut(slot as usize) {
                 if *p == NONE {
                     *p = r.runnable.len() as u32;
-                    r.runnable.push(Picked { slot, pool, ahead: false, queue });
+                    r.runnable.push(Picked::new(slot, pool, queue));
                 }
                 return;
             }
@@ -242,7 +274,7 @@ impl Scheduler {
                 let p = &mut r.pos[slot as usize];
                 if *p == NONE {
                     *p = r.runnable.len() as u32;
-                    r.runnable.push(Picked { slot, pool, ahead: false, queue });
+                    r.runnable.push(Picked::new(slot, pool, queue));
                 }
             }
             Scheduler::Pct(p) => {
@@ -277,7 +309,7 @@ impl Scheduler {
             if let Some(last) = r.runnable.pop() {
                 if let Some(hole) = r.runnable.get_mut(p as usize) {
                     *hole = last;
-                    r.pos[last.slot as usize] = p;
+                    r.pos[last.slot() as usize] = p;
                 }
             }
             return;
@@ -330,7 +362,9 @@ impl Scheduler {
                 n => {
                     let i = r.index(n, rng);
                     let mut p = r.runnable[i];
-                    p.ahead = r.draw_ahead(rng);
+                    if r.draw_ahead(rng) {
+                        p.bits |= AHEAD_BIT;
+                    }
                     Some(p)
                 }
             },
@@ -344,12 +378,12 @@ impl Scheduler {
                         p.runnable.insert((p.lowered, slot));
                     }
                 }
-                p.runnable.last().map(|&(_, s)| Picked::slot(s))
+                p.runnable.last().map(|&(_, s)| Picked::slot_only(s))
             }
             Scheduler::Fifo(f) => {
                 while let Some(Reverse((_, slot, e))) = f.heap.pop() {
                     if f.state.get(slot as usize) == Some(&e) {
-                        return Some(Picked::slot(slot));
+                        return Some(Picked::slot_only(slot));
                     }
                 }
                 None
