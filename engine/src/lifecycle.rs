@@ -163,12 +163,9 @@ impl Core {
         }
     }
 
-    /// Dead-letters everything queued for `r`.
-    fn drain_mailbox(&mut self, r: Ref, free: bool) {
-        if free {
-            // Anything parked since `flow_forget` (sent by the code it ran).
-            self.dead_letter_parked(r);
-        }
+    /// Dead-letters everything queued for `r` (`pending_at_stop`); what is
+    /// parked stays parked.
+    fn drain_mailbox(&mut self, r: Ref) {
         let (pool, queue, len) = {
             let s = &mut self.slots[r.slot as usize];
             let len = s.len;
@@ -178,13 +175,29 @@ impl Core {
         };
         let mut letters = std::mem::take(&mut self.drain_buf);
         let parked = self.flow.parked_on(r.slot);
-        self.pools.dyn_pool(pool).drain(queue, parked, free, &mut letters);
+        self.pools.dyn_pool(pool).drain(queue, parked, false, &mut letters);
         self.stats.queued -= u64::from(len);
         for &(id, from) in &letters {
             self.dead_letter(id, from, r.id, DeadLetterReason::PendingAtStop, None);
         }
         letters.clear();
         self.drain_buf = letters;
+    }
+
+    /// Frees the mailbox (`queue` of `pool`) of `r`, whose slot was just
+    /// freed. What reached it after it was drained (sent by code the drain
+    /// ran: an ask answered by one of its dead letters, say) goes nowhere
+    /// now: dead letters `no_recipient`. Until here the slot kept its
+    /// mailbox, so nothing sent to the slot could land in a queue freed and
+    /// given to another actor.
+    fn release_mailbox(&mut self, r: Ref, pool: u16, queue: u32) {
+        self.dead_letter_parked(r);
+        let mut letters = Vec::new();
+        self.pools.dyn_pool(pool).drain(queue, 0, true, &mut letters);
+        for (id, from) in letters {
+            self.stats.queued -= 1;
+            self.dead_letter(id, from, r.id, DeadLetterReason::NoRecipient, None);
+        }
     }
 
     /// A supervised actor exited (stopped itself, took a poison pill, was
@@ -196,7 +209,7 @@ impl Core {
         if hooks {
             self.run_hook(r, "post_stop", |c, core, r| c.post_stop(core, r));
         }
-        self.drain_mailbox(r, false);
+        self.drain_mailbox(r);
         let s = &mut self.slots[r.slot as usize];
         s.flags = (s.flags & !STOPPING) | SUSPENDED | EXITED;
         self.sched.remove(r.slot);
@@ -223,11 +236,11 @@ impl Core {
             Some(s) if s.id == to.id => {
                 let parked = self.flow.parked_on(to.slot);
                 let s = &mut self.slots[to.slot as usize];
-                self.pools.dyn_pool(s.pool).push_signal(
-                    s.queue,
-                    Box::new(SignalEnvelope { signal, id, from, cause }),
-                    parked,
-                );
+                let envelope = Box::new(SignalEnvelope { signal, id, from, cause });
+                if !self.pools.dyn_pool(s.pool).push_signal(s.queue, envelope, parked) {
+                    // Engine invariant: a live slot's queue is in use.
+                    return self.dead_letter(id, from, to.id, DeadLetterReason::NoRecipient, None);
+                }
                 s.len += 1;
                 s.signals += 1;
                 s.high_water = s.high_water.max(s.len);
@@ -257,13 +270,15 @@ impl Core {
             self.run_hook(r, "post_stop", |c, core, r| c.post_stop(core, r));
         }
         self.flow_forget(r);
-        self.drain_mailbox(r, true);
+        self.drain_mailbox(r);
         self.sched.remove(r.slot);
         self.detach(r.slot);
+        let (pool, queue) = (self.slots[r.slot as usize].pool, self.slots[r.slot as usize].queue);
         if let Some(cell) = self.slots.remove(r.slot as usize) {
             // The actor's own Drop is user code too.
             let _ = crate::panic::catch(move || drop(cell));
         }
+        self.release_mailbox(r, pool, queue);
         self.stats.stopped += 1;
         trace!(self, EventKind::Stop { actor: r.id, reason: reason.clone() });
         self.fail_asks_of(r.id);

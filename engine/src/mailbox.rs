@@ -1,7 +1,7 @@
 //! Typed mailboxes.
 //!
 //! Each message type has one pool of queues, so a mailbox is a plain
-//! ring buffer of typed items in a slab: no allocation per message, and
+//! ring buffer of typed items in a vector: no allocation per message, and
 //! sending never touches the receiving actor's state.
 
 use std::any::{Any, TypeId};
@@ -314,8 +314,9 @@ pub(crate) trait AnyPool: Any {
     /// Removes every item of queue `q` but the last `keep` (the parked
     /// ones), passing (id, from) of each to `out`; frees the queue if `free`.
     fn drain(&mut self, q: u32, keep: usize, free: bool, out: &mut Vec<(u64, u64)>);
-    /// Queues a notification on queue `q`, ahead of its last `parked` items.
-    fn push_signal(&mut self, q: u32, signal: Box<SignalEnvelope>, parked: usize);
+    /// Queues a notification on queue `q`, ahead of its last `parked` items;
+    /// returns false (dropping it) if `q` is not in use.
+    fn push_signal(&mut self, q: u32, signal: Box<SignalEnvelope>, parked: usize) -> bool;
     /// The position of message `id` among the items of queue `q` from the
     /// `from`-th on, counted from there.
     fn find(&self, q: u32, from: usize, id: u64) -> Option<usize>;
@@ -359,14 +360,15 @@ impl<M: 'static> AnyPool for Pool<M> {
         }
     }
 
-    fn push_signal(&mut self, q: u32, signal: Box<SignalEnvelope>, parked: usize) {
-        let queue = &mut self.queues[q as usize];
+    fn push_signal(&mut self, q: u32, signal: Box<SignalEnvelope>, parked: usize) -> bool {
+        let Some(queue) = self.queues.get_mut(q as usize) else { return false };
         if parked == 0 {
             queue.push_back(Item::Signal(signal));
         } else {
             // In order with the admitted items, ahead of the parked ones.
             queue.insert(queue.len().saturating_sub(parked), Item::Signal(signal));
         }
+        true
     }
 
     fn find(&self, q: u32, from: usize, id: u64) -> Option<usize> {

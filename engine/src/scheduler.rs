@@ -109,9 +109,11 @@ impl RandomSet {
     }
 
     /// A uniform index below `n` (at least 2): exactly what
-    /// `rng.random_range(0..n)` returns (rand's single-sample method for a
-    /// `u32` range: a widening multiply, and a second word in the rare case
-    /// the first is biased), from [`RandomSet::word`]s.
+    /// `rng.random_range(0..n)` returns with rand's default features (its
+    /// single-sample method for a `u32` range: a widening multiply, and a
+    /// second word in the rare case the first is biased; 64-bit words past
+    /// `u32::MAX`), from [`RandomSet::word`]s. It is written out here, so
+    /// a rand feature (`unbiased`) could not change a schedule.
     #[inline(always)]
     fn index(&mut self, n: usize, rng: &mut ChaCha8Rng) -> usize {
         let Ok(range) = u32::try_from(n) else {

@@ -10,6 +10,7 @@ mod interleavings;
 mod lifecycle;
 mod panics;
 mod replay;
+mod stopping;
 mod timers;
 mod trace_files;
 mod util;
