@@ -52,6 +52,11 @@ pub struct Stats {
     pub timers_fired: u64,
     /// Faults injected by the fault plan.
     pub faults: u64,
+    /// Injected faults that may change the order of one sender's messages
+    /// to one receiver (a `delay`, a `duplicate`): per-pair FIFO (SPEC rule
+    /// 6) is a promise only while this is 0.
+    #[serde(default)]
+    pub reorders: u64,
 }
 
 impl Stats {

@@ -74,6 +74,7 @@ impl Core {
             }
             Fate::Delay(ticks) => {
                 self.fault_event(rule, "delay", to.id, Some(id));
+                self.stats.reorders += 1;
                 // In flight meanwhile: counted as queued.
                 self.stats.queued += 1;
                 let land = Box::new(move |core: &mut Core| {
@@ -93,6 +94,7 @@ impl Core {
                 match copy {
                     Some(copy) => {
                         self.fault_event(rule, "duplicate", to.id, Some(id));
+                        self.stats.reorders += 1;
                         let copy_id = self.next_msg_id();
                         self.trace_send(copy_id, from, to.id, &copy);
                         self.stats.sent += 1;
