@@ -10,7 +10,7 @@ use crate::actor::{Actor, Behavior, Handled};
 use crate::address::{ActorId, MsgId, Ref};
 use crate::context::Context;
 use crate::faults::Fate;
-use crate::mailbox::{Item, Signal};
+use crate::mailbox::{Envelope, Item, Signal};
 use crate::panic;
 use crate::system::{trace, Core};
 use crate::trace::{DeadLetterReason, EventKind, StopReason};
@@ -179,18 +179,19 @@ impl<A: Actor> Cell for ActorBox<A> {
         };
         match item {
             Item::User(env) if core.slots[me.slot as usize].batch > 1 => self.deliver_batch(core, me, pool, queue, env),
-            Item::User(env) => {
-                let from = (env.from != 0).then_some(ActorId(env.from));
-                let id = env.id;
-                core.trace_deliver_fast(id, me.id, env.from, env.cause);
+            Item::User(Envelope { msg, id, from: sent_by, cause }) => {
+                // Taken apart at once: the fields stay in registers, and only
+                // the message itself is moved into the handler's call.
+                let from = (sent_by != 0).then_some(ActorId(sent_by));
+                core.trace_deliver_fast(id, me.id, sent_by, cause);
                 let mut slow = 0;
                 if core.fault_on {
-                    match core.delivery_fault(me, &env.msg, id) {
+                    match core.delivery_fault(me, &msg, id) {
                         Some((rule, Fate::Crash)) => {
-                            return Outcome::failed(format!("injected crash (rule {rule})"), id, env.from)
+                            return Outcome::failed(format!("injected crash (rule {rule})"), id, sent_by)
                         }
                         Some((_, Fate::Kill)) => {
-                            core.dead_letter(id, env.from, me.id, DeadLetterReason::PendingAtStop, None);
+                            core.dead_letter(id, sent_by, me.id, DeadLetterReason::PendingAtStop, None);
                             core.kill(me, 0);
                             return Outcome::Handled;
                         }
@@ -203,8 +204,8 @@ impl<A: Actor> Cell for ActorBox<A> {
                 let mut ctx = Context::new(core, me, from, behavior, rng, name);
                 // `A::handle` called directly, not through a pointer, so it can be inlined.
                 let result = panic::catch(|| match installed {
-                    None => A::handle(state, &mut ctx, env.msg),
-                    Some(handler) => handler(state, &mut ctx, env.msg),
+                    None => A::handle(state, &mut ctx, msg),
+                    Some(handler) => handler(state, &mut ctx, msg),
                 });
                 match result {
                     Ok(Ok(())) => {
@@ -215,8 +216,8 @@ impl<A: Actor> Cell for ActorBox<A> {
                         }
                         Outcome::Handled
                     }
-                    Ok(Err(f)) => Outcome::failed(f.reason().to_string(), id, env.from),
-                    Err(text) => Outcome::failed(text, id, env.from),
+                    Ok(Err(f)) => Outcome::failed(f.reason().to_string(), id, sent_by),
+                    Err(text) => Outcome::failed(text, id, sent_by),
                 }
             }
             Item::Stop { id, from, cause } => {
