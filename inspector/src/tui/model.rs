@@ -1393,10 +1393,42 @@ mod tests {
     #[test]
     fn blocked_senders_and_waiting_sends_match_the_engine() {
         use rehearsal::{Config, System};
-        for seed in 0..6 {
+        // Kills and crashes of the supervised consumer (its parked sends get
+        // in when it exits), delays, and a mailbox shrunk under the sends.
+        let plan = rehearsal::faults::FaultPlan::from_toml_str(
+            r#"
+            [[rule]]
+            name = "crash"
+            actors = "consumer*"
+            probability = 0.05
+            action = "crash"
+            [[rule]]
+            name = "kill"
+            actors = "consumer*"
+            probability = 0.03
+            action = "kill"
+            [[rule]]
+            name = "late"
+            actors = "*"
+            probability = 0.05
+            action = "delay"
+            delay = [1, 5]
+            [[rule]]
+            name = "shrink"
+            actors = "consumer*"
+            at_message = 20
+            action = "shrink_mailbox"
+            capacity = 3
+            "#,
+            "plan.toml",
+        )
+        .unwrap();
+        for (seed, faults) in (0..6).map(|s| (s, None)).chain((0..12).map(|s| (s, Some(plan.clone())))) {
             let s = rehearsal_scenarios::find("backpressure").unwrap();
             let params = rehearsal_scenarios::Params::resolve(s, &[("policy", "block")]).unwrap();
-            let mut sys = System::new(Config::seeded(seed).scenario("backpressure", params.to_json()));
+            let mut cfg = Config::seeded(seed).scenario("backpressure", params.to_json());
+            cfg.faults = faults;
+            let mut sys = System::new(cfg);
             // Record what the engine says before every step.
             let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
             let log = seen.clone();
