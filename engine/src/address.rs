@@ -45,6 +45,11 @@ pub(crate) struct Ref {
     pub(crate) id: ActorId,
 }
 
+impl Ref {
+    /// No actor (id 0: never an actor's).
+    pub(crate) const NONE: Ref = Ref { slot: 0, id: ActorId(0) };
+}
+
 /// The typed address of an actor that accepts messages of type `M`.
 ///
 /// Cheap to copy, valid for the actor's whole life: a message sent to an

@@ -124,7 +124,8 @@ impl Flow {
 // ===== impl Core: overflow =====
 
 impl Core {
-    /// `item` meets `to`'s full mailbox: apply its policy.
+    /// `item` meets `to`'s full mailbox: apply its policy (but block, which
+    /// [`Core::bounded_send`] hands to [`Core::park_send`]).
     #[cold]
     pub(crate) fn overflow<M: 'static>(&mut self, to: Ref, item: Item<M>) {
         let s = &mut self.slots[to.slot as usize];
@@ -167,13 +168,8 @@ impl Core {
                 self.dead_letter(id, from, to.id, DeadLetterReason::MailboxOverflow, None);
                 self.fail(to, "mailbox overflow".into(), None, 0, true);
             }
-            Overflow::Block => self.park_send(to, item),
+            Overflow::Block => unreachable!("engine invariant: `bounded_send` parks a send to a blocking mailbox"),
         }
-    }
-
-    #[inline(never)]
-    fn trace_overflow(&mut self, actor: ActorId, id: u64, policy: Overflow, depth: u32) {
-        trace!(self, EventKind::Overflow { actor, msg: MsgId(id), policy, depth });
     }
 
     /// Returns true if and only if `to` is alive, full, and rejects.
@@ -231,10 +227,10 @@ impl Core {
         if room(s) {
             return self.push_item(to, item);
         }
-        if s.policy != Overflow::Block.code() {
-            return self.overflow(to, item);
+        if s.policy == Overflow::Block.code() {
+            return self.park_send(to, item);
         }
-        self.park_send(to, item)
+        self.overflow(to, item)
     }
 
     /// `item` meets `to`'s full mailbox with policy block: it is queued
@@ -276,17 +272,15 @@ impl Core {
     fn parked(&mut self, to: Ref, id: u64, from: u64) {
         let s = &self.slots[to.slot as usize];
         let flags = s.flags;
-        if self.trace.on {
-            let depth = s.len;
-            self.trace_overflow(to.id, id, Overflow::Block, depth);
-        }
+        let depth = s.len;
+        trace!(self, EventKind::Overflow { actor: to.id, msg: MsgId(id), policy: Overflow::Block, depth });
         let running = match self.running.last() {
             Some(&r) => r,
             None => self.delivering,
         };
         let sender = match self.slots.get(running as usize) {
             Some(s) if from != 0 && s.id.0 == from => Ref { slot: running, id: s.id },
-            _ => Ref { slot: 0, id: ActorId(0) },
+            _ => Ref::NONE,
         };
         self.stats.queued += 1;
         self.flow.parked_total += 1;
@@ -342,7 +336,7 @@ impl Core {
         parked.total -= 1;
         run.n -= 1;
         if run.n != 0 {
-            return Some((Ref { slot: 0, id: ActorId(0) }, 0));
+            return Some((Ref::NONE, 0));
         }
         let run = *run;
         parked.runs.pop_front();

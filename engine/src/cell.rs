@@ -128,7 +128,7 @@ impl<A: Actor> ActorBox<A> {
         let mut ids = Vec::with_capacity(envs.len());
         let mut msgs = Vec::with_capacity(envs.len());
         for e in envs {
-            core.trace_deliver(e.id, me, e.from, e.cause);
+            core.trace_deliver(e.id, me.id, e.from, e.cause);
             ids.push((e.id, e.from));
             msgs.push(e.msg);
         }
@@ -158,7 +158,7 @@ impl<A: Actor> ActorBox<A> {
             Ok(Ok(())) => {
                 for &(id, _) in &ids {
                     core.stats.handled += 1;
-                    core.trace_done(me, id);
+                    core.trace_done(me.id, id);
                 }
                 if slow > 0 {
                     core.slow_down(me, slow);
@@ -183,7 +183,7 @@ impl<A: Actor> Cell for ActorBox<A> {
                 // Taken apart at once: the fields stay in registers, and only
                 // the message itself is moved into the handler's call.
                 let from = (sent_by != 0).then_some(ActorId(sent_by));
-                core.trace_deliver_fast(id, me.id, sent_by, cause);
+                core.trace_deliver(id, me.id, sent_by, cause);
                 let mut slow = 0;
                 if core.fault_on {
                     match core.delivery_fault(me, &msg, id) {
@@ -210,7 +210,7 @@ impl<A: Actor> Cell for ActorBox<A> {
                 match result {
                     Ok(Ok(())) => {
                         core.stats.handled += 1;
-                        core.trace_done_fast(me.id, id);
+                        core.trace_done(me.id, id);
                         if slow > 0 {
                             core.slow_down(me, slow);
                         }
@@ -221,14 +221,14 @@ impl<A: Actor> Cell for ActorBox<A> {
                 }
             }
             Item::Stop { id, from, cause } => {
-                core.trace_deliver(id, me, from, cause);
+                core.trace_deliver(id, me.id, from, cause);
                 core.stats.handled += 1;
-                core.trace_done(me, id);
+                core.trace_done(me.id, id);
                 Outcome::Stop
             }
             Item::Signal(s) => {
                 let (id, from) = (s.id, s.from);
-                core.trace_deliver(id, me, from, s.cause);
+                core.trace_deliver(id, me.id, from, s.cause);
                 let result = match s.signal {
                     Signal::Down(down) => self.hook(core, me, |a, ctx| a.on_down(ctx, down)),
                     Signal::Exit(exit) => self.hook(core, me, |a, ctx| a.on_exit(ctx, exit)),
@@ -242,7 +242,7 @@ impl<A: Actor> Cell for ActorBox<A> {
                 match result {
                     Ok(()) => {
                         core.stats.handled += 1;
-                        core.trace_done(me, id);
+                        core.trace_done(me.id, id);
                         Outcome::Handled
                     }
                     Err(reason) => Outcome::failed(reason, id, from),

@@ -194,14 +194,15 @@ impl Core {
     /// Records an event (see the `trace!` macro).
     #[inline(never)]
     pub(crate) fn emit(&mut self, cause: u64, kind: EventKind) {
-        self.emit_inline(cause, kind);
+        let ev = Event { step: self.step, time: self.clock.now, cause: (cause != 0).then_some(cause), kind };
+        let halt = self.trace.record(ev);
+        self.halt_if(halt);
     }
 
-    /// Records an event (see the `trace!` macro).
+    /// A replay comparison found a difference (`halt`): the run stops here.
     #[inline(always)]
-    fn emit_inline(&mut self, cause: u64, kind: EventKind) {
-        let ev = Event { step: self.step, time: self.clock.now, cause: (cause != 0).then_some(cause), kind };
-        if self.trace.record(ev) {
+    fn halt_if(&mut self, halt: bool) {
+        if halt {
             self.halted = true;
             self.gate = 0;
         }
@@ -215,25 +216,21 @@ impl Core {
 
     /// Records the `deliver` of message `id` (sent in step `cause`) to `me`.
     #[inline(always)]
-    pub(crate) fn trace_deliver_fast(&mut self, id: u64, me: ActorId, from: u64, cause: u64) {
+    pub(crate) fn trace_deliver(&mut self, id: u64, me: ActorId, from: u64, cause: u64) {
         if self.trace.on {
             let head = self.head(cause);
-            if self.trace.deliver(head, id, me.0, from) {
-                self.halted = true;
-                self.gate = 0;
-            }
+            let halt = self.trace.deliver(head, id, me.0, from);
+            self.halt_if(halt);
         }
     }
 
     /// Records that `me` handled message `id`.
     #[inline(always)]
-    pub(crate) fn trace_done_fast(&mut self, me: ActorId, id: u64) {
+    pub(crate) fn trace_done(&mut self, me: ActorId, id: u64) {
         if self.trace.on {
             let head = self.head(self.cause);
-            if self.trace.done(head, me.0, id) {
-                self.halted = true;
-                self.gate = 0;
-            }
+            let halt = self.trace.done(head, me.0, id);
+            self.halt_if(halt);
         }
     }
 
@@ -399,10 +396,8 @@ impl Core {
                 return self.trace_send_payload(id, from, to, msg);
             }
             let head = self.head(self.cause);
-            if self.trace.send(head, id, from, to.0) {
-                self.halted = true;
-                self.gate = 0;
-            }
+            let halt = self.trace.send(head, id, from, to.0);
+            self.halt_if(halt);
         }
     }
 

@@ -396,12 +396,4 @@ impl Core {
             self.end_actor(r, StopReason::Shutdown, true);
         }
     }
-
-    pub(crate) fn trace_deliver(&mut self, id: u64, me: Ref, from: u64, cause: u64) {
-        self.trace_deliver_fast(id, me.id, from, cause);
-    }
-
-    pub(crate) fn trace_done(&mut self, me: Ref, id: u64) {
-        self.trace_done_fast(me.id, id);
-    }
 }

@@ -524,19 +524,19 @@ impl Cell for SupervisorCell {
             Item::Stop { id, from, cause } => (*id, *from, *cause),
             Item::Signal(s) => (s.id, s.from, s.cause),
         };
-        core.trace_deliver(id, me, from, cause);
+        core.trace_deliver(id, me.id, from, cause);
         core.stats.handled += 1;
         match item {
             Item::User(e) => match e.msg {},
             Item::Stop { .. } => {
-                core.trace_done(me, id);
+                core.trace_done(me.id, id);
                 Outcome::Stop
             }
             Item::Signal(s) => {
                 if let Signal::ChildEnded(ended) = s.signal {
                     self.child_ended(core, me, ended);
                 }
-                core.trace_done(me, id);
+                core.trace_done(me.id, id);
                 Outcome::Handled
             }
         }
