@@ -25,7 +25,7 @@ use rehearsal::{
     SupervisorSpec, System,
 };
 
-use crate::util::{dead_by_msg, faults_injected, first_few, histogram, shared, Shared};
+use crate::util::{dead_by_msg, faults_injected, histogram, no_problems, shared, Shared};
 use crate::{conservation, ParamError, ParamSpec, Params, Report, Scenario, Verdict};
 
 pub(crate) struct Backpressure;
@@ -248,21 +248,15 @@ impl Scenario for Backpressure {
             }
         }
         let lost: u64 = reasons.values().sum();
-        verdicts.push(Verdict::new(
-            "items-accounted",
-            bad.is_empty(),
-            if bad.is_empty() {
-                format!(
-                    "{} sent = {} consumed + {lost} dead letters ({}); {} handed back and retried",
-                    book.sent.len(),
-                    book.consumed.len(),
-                    histogram(&reasons),
-                    book.rejected_back
-                )
-            } else {
-                first_few(&bad, 5)
-            },
-        ));
+        verdicts.push(no_problems("items-accounted", &bad, 5, || {
+            format!(
+                "{} sent = {} consumed + {lost} dead letters ({}); {} handed back and retried",
+                book.sent.len(),
+                book.consumed.len(),
+                histogram(&reasons),
+                book.rejected_back
+            )
+        }));
 
         // Credit and block lose nothing: every item was sent and consumed.
         // (So does reject, whose producer retries what comes back.)
@@ -338,10 +332,8 @@ mod tests {
 
     #[test]
     fn a_bad_policy_is_a_parameter_error() {
-        let s = crate::find("backpressure").unwrap();
-        let params = crate::Params::resolve(s, &[("policy", "yolo")]).unwrap();
-        let mut sys = rehearsal::System::new(rehearsal::Config::seeded(1).scenario("backpressure", params.to_json()));
-        let err = s.run(&mut sys).unwrap_err();
+        let mut sys = rehearsal::System::new(crate::testing::config("backpressure", &[("policy", "yolo")], 1));
+        let err = crate::find("backpressure").unwrap().run(&mut sys).unwrap_err();
         assert!(err.0.contains("drop_newest, drop_oldest, reject, block, fail, credit"), "{err}");
     }
 

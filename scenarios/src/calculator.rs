@@ -12,7 +12,7 @@ use rehearsal::{
     Actor, ActorId, Addr, AskError, ChildSpec, Context, DeadLetterReason, Handled, ReplyTo, SupervisorSpec, System,
 };
 
-use crate::util::{faults_injected, first_few, shared, Shared};
+use crate::util::{faults_injected, no_problems, shared, Shared};
 use crate::{conservation, ParamError, ParamSpec, Params, Report, Scenario, Verdict};
 
 pub(crate) struct Calculator;
@@ -258,24 +258,12 @@ impl Scenario for Calculator {
         Ok(Report {
             outcome,
             verdicts: vec![
-                Verdict::new(
-                    "answers-correct",
-                    wrong.is_empty(),
-                    if wrong.is_empty() {
-                        format!("{right} results right, {timeouts} timeouts, {failed} failed by faults")
-                    } else {
-                        first_few(&wrong, 5)
-                    },
-                ),
-                Verdict::new(
-                    "one-answer-per-request",
-                    not_one.is_empty(),
-                    if not_one.is_empty() {
-                        format!("{sent} requests, each answered once{stopped}")
-                    } else {
-                        first_few(&not_one, 5)
-                    },
-                ),
+                no_problems("answers-correct", &wrong, 5, || {
+                    format!("{right} results right, {timeouts} timeouts, {failed} failed by faults")
+                }),
+                no_problems("one-answer-per-request", &not_one, 5, || {
+                    format!("{sent} requests, each answered once{stopped}")
+                }),
                 // Without faults the calculator answers every request, so each
                 // timed-out ask's reply comes late. A fault may swallow a reply
                 // or end an asker early (its asks end, their replies come late).

@@ -14,7 +14,7 @@ use std::fmt::Write;
 use rehearsal::supervision::Strategy;
 use rehearsal::{Actor, Addr, ChildSpec, Context, DeadLetterReason, Directive, Handled, SupervisorSpec, System};
 
-use crate::util::{first_few, histogram, stop_note};
+use crate::util::{histogram, no_problems, stop_note};
 use crate::{conservation, ParamError, ParamSpec, Params, Report, Scenario, Verdict};
 
 pub(crate) struct Iot;
@@ -181,19 +181,13 @@ impl Scenario for Iot {
             }
         }
         let lost_n = lost.iter().filter(|l| **l).count();
-        let totals = Verdict::new(
-            "totals-match",
-            wrong.is_empty(),
-            if wrong.is_empty() {
-                format!(
-                    "{count} readings summing to {sum} across {aggregators} aggregators; {lost_n} of {devices} devices' readings lost ({}){}",
-                    histogram(&reasons),
-                    stop_note(sys)
-                )
-            } else {
-                first_few(&wrong, 3)
-            },
-        );
+        let totals = no_problems("totals-match", &wrong, 3, || {
+            format!(
+                "{count} readings summing to {sum} across {aggregators} aggregators; {lost_n} of {devices} devices' readings lost ({}){}",
+                histogram(&reasons),
+                stop_note(sys)
+            )
+        });
         let misrouted: u64 = aggs.iter().filter_map(|&a| sys.state(a, |g: &Aggregator| g.misrouted)).sum();
         let routed = Verdict::new(
             "readings-routed",

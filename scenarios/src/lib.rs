@@ -133,7 +133,9 @@ pub(crate) mod testing {
 
     use crate::{find, Params, Report};
 
-    fn config(name: &str, given: &[(&str, &str)], seed: u64) -> Config {
+    /// The config of a run of scenario `name` with parameters `given`
+    /// (checked by the scenario's run) under `seed`, tracing off.
+    pub(crate) fn config(name: &str, given: &[(&str, &str)], seed: u64) -> Config {
         let scenario = find(name).expect("a known scenario");
         let params = Params::resolve(scenario, given).expect("good parameters");
         Config::seeded(seed).trace(TraceLevel::Off).scenario(name, params.to_json())

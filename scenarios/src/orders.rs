@@ -16,7 +16,7 @@ use rehearsal::{
     Actor, ActorId, Addr, ChildSpec, Context, DeadLetterReason, Handled, RunOutcome, SupervisorSpec, System,
 };
 
-use crate::util::{dead_by_msg, first_few, histogram, shared, stop_note, Shared};
+use crate::util::{dead_by_msg, first_few, histogram, no_problems, shared, stop_note, Shared};
 use crate::{conservation, ParamError, ParamSpec, Params, Report, Scenario, Verdict};
 
 pub(crate) struct Orders;
@@ -339,15 +339,9 @@ fn verdicts(sys: &System, book: &Book, outcome: RunOutcome, proc_ids: &BTreeSet<
             first_few(&bad, 5)
         },
     );
-    let once = Verdict::new(
-        "processed-at-most-once",
-        twice.is_empty(),
-        if twice.is_empty() {
-            format!("{} orders processed once each", book.processed.len())
-        } else {
-            first_few(&twice, 5)
-        },
-    );
+    let once = no_problems("processed-at-most-once", &twice, 5, || {
+        format!("{} orders processed once each", book.processed.len())
+    });
     let full = [Stage::Payment, Stage::Stock, Stage::Shipping];
     let out_of_order: Vec<String> = book
         .processed
@@ -355,15 +349,9 @@ fn verdicts(sys: &System, book: &Book, outcome: RunOutcome, proc_ids: &BTreeSet<
         .filter(|o| book.stages.get(o).map(|s| s.as_slice()) != Some(&full[..]))
         .map(|o| format!("order {o} went through {:?}", book.stages.get(o)))
         .collect();
-    let stages = Verdict::new(
-        "io-in-order",
-        out_of_order.is_empty(),
-        if out_of_order.is_empty() {
-            "every processed order went through payment, stock and shipping, in order".to_string()
-        } else {
-            first_few(&out_of_order, 5)
-        },
-    );
+    let stages = no_problems("io-in-order", &out_of_order, 5, || {
+        "every processed order went through payment, stock and shipping, in order".to_string()
+    });
     let overcharged: Vec<String> = book
         .processed
         .iter()
@@ -372,18 +360,12 @@ fn verdicts(sys: &System, book: &Book, outcome: RunOutcome, proc_ids: &BTreeSet<
         .collect();
     let shipped: BTreeSet<u64> = book.processed.iter().copied().collect();
     let unshipped = book.charged.keys().filter(|o| !shipped.contains(o)).count();
-    let charged = Verdict::new(
-        "charged-as-placed",
-        overcharged.is_empty(),
-        if overcharged.is_empty() {
-            format!(
-                "every processed order charged its amount, {} in all; {unshipped} charged but lost before shipping",
-                book.processed.iter().filter_map(|o| book.charged.get(o)).map(|&a| u64::from(a)).sum::<u64>()
-            )
-        } else {
-            first_few(&overcharged, 5)
-        },
-    );
+    let charged = no_problems("charged-as-placed", &overcharged, 5, || {
+        format!(
+            "every processed order charged its amount, {} in all; {unshipped} charged but lost before shipping",
+            book.processed.iter().filter_map(|o| book.charged.get(o)).map(|&a| u64::from(a)).sum::<u64>()
+        )
+    });
     let distinct: BTreeSet<u64> = book.placed.iter().copied().collect();
     let ids = Verdict::new(
         "distinct-order-ids",

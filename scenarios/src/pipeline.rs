@@ -15,7 +15,7 @@ use rand::Rng;
 use rehearsal::supervision::Strategy;
 use rehearsal::{Actor, Addr, ChildSpec, Context, DeadLetterReason, Handled, MailboxConfig, SupervisorSpec, System};
 
-use crate::util::{dead_by_msg, first_few, histogram, shared, Shared};
+use crate::util::{dead_by_msg, first_few, histogram, no_problems, shared, Shared};
 use crate::{conservation, ParamError, ParamSpec, Params, Report, Scenario, Verdict};
 
 pub(crate) struct Pipeline;
@@ -239,17 +239,11 @@ impl Scenario for Pipeline {
         for r in lost.values() {
             *reasons.entry(*r).or_default() += 1;
         }
-        let mut problems = twice.clone();
-        problems.extend(missing.iter().cloned());
-        let once = Verdict::new(
-            "out-exactly-once",
-            problems.is_empty(),
-            if problems.is_empty() {
-                format!("{emitted} items in = {out_n} out + {} dead letters ({})", lost.len(), histogram(&reasons))
-            } else {
-                first_few(&problems, 5)
-            },
-        );
+        let mut problems = twice;
+        problems.extend(missing);
+        let once = no_problems("out-exactly-once", &problems, 5, || {
+            format!("{emitted} items in = {out_n} out + {} dead letters ({})", lost.len(), histogram(&reasons))
+        });
         // A delay or duplicate fault may move an item (SPEC rule 6).
         let reorders = sys.stats().reorders;
         let order = Verdict::new(

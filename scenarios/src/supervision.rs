@@ -19,7 +19,7 @@ use rehearsal::{
     SupervisorSpec, System,
 };
 
-use crate::util::{dead_by_msg, faults_injected, first_few, histogram, shared, Shared};
+use crate::util::{dead_by_msg, faults_injected, histogram, no_problems, shared, Shared};
 use crate::{conservation, ParamError, ParamSpec, Params, Report, Scenario, Verdict};
 
 pub(crate) struct Supervision;
@@ -256,19 +256,13 @@ fn jobs_verdict(sys: &System, book: &Book, outcome: RunOutcome, faulty: bool, jo
         }
     }
     let q = if queued > 0 { format!(", {queued} still queued at the stop") } else { String::new() };
-    Verdict::new(
-        "every-job-handled-or-dead-lettered",
-        bad.is_empty(),
-        if bad.is_empty() {
-            format!(
-                "{} of {jobs} jobs sent: {handled} handled, {dead_n} dead letters ({}){q}",
-                book.sent.len(),
-                histogram(&reasons)
-            )
-        } else {
-            first_few(&bad, 5)
-        },
-    )
+    no_problems("every-job-handled-or-dead-lettered", &bad, 5, || {
+        format!(
+            "{} of {jobs} jobs sent: {handled} handled, {dead_n} dead letters ({}){q}",
+            book.sent.len(),
+            histogram(&reasons)
+        )
+    })
 }
 
 /// The restarts follow the strategy. A start after the first is a restart

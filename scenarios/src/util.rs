@@ -7,6 +7,8 @@ use std::rc::Rc;
 
 use rehearsal::{DeadLetterReason, System};
 
+use crate::Verdict;
+
 /// A notebook shared by a scenario's driver and its actors for one run. It
 /// stands for what survives an actor's crash or kill (a database, what a
 /// customer saw), and it is where the invariants look. A run is one thread,
@@ -50,5 +52,20 @@ pub(crate) fn stop_note(sys: &System) -> String {
     match sys.stopped() {
         Some(why) => format!(" (the system stopped: {why})"),
         None => String::new(),
+    }
+}
+
+/// The verdict `name`, which holds when there are no `problems`: its detail
+/// is then `ok()`, else the first `shown` problems.
+pub(crate) fn no_problems(
+    name: &'static str,
+    problems: &[String],
+    shown: usize,
+    ok: impl FnOnce() -> String,
+) -> Verdict {
+    if problems.is_empty() {
+        Verdict::new(name, true, ok())
+    } else {
+        Verdict::new(name, false, first_few(problems, shown))
     }
 }

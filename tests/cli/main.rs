@@ -25,7 +25,7 @@ pub(crate) fn run(args: &[&str]) -> Output {
     Command::new(bin()).args(args).output().expect("the binary runs")
 }
 
-fn text(o: &Output) -> (String, String) {
+pub(crate) fn text(o: &Output) -> (String, String) {
     (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
 }
 
@@ -182,24 +182,9 @@ fn export_gives_valid_mermaid_dot_and_json() {
 
 #[test]
 fn sweep_finds_a_failing_seed_and_shrink_makes_its_faults_fewer() {
-    let plan = tmp("shrink-plan.toml");
-    std::fs::write(
-        &plan,
-        "[[rule]]\nname = \"crash-clients\"\nactors = \"client*\"\nprobability = 0.3\naction = \"crash\"\n\
-         [[rule]]\nname = \"lag\"\nactors = \"counter\"\nprobability = 0.3\naction = \"delay\"\ndelay = [1, 3]\n",
-    )
-    .unwrap();
-    let dir = tmp("sweep-out");
-    let o = run(&[
-        "sweep",
-        "counter",
-        "--seeds",
-        "0..20",
-        "--faults",
-        plan.to_str().unwrap(),
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    let plan = "[[rule]]\nname = \"crash-clients\"\nactors = \"client*\"\nprobability = 0.3\naction = \"crash\"\n\
+                [[rule]]\nname = \"lag\"\nactors = \"counter\"\nprobability = 0.3\naction = \"delay\"\ndelay = [1, 3]\n";
+    let (o, dir) = sweep_with_faults(&["counter", "--seeds", "0..20"], plan, "sweep-out");
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}{err}");
     assert!(out.contains("FAILED     count:"), "{out}");
@@ -212,26 +197,8 @@ fn sweep_finds_a_failing_seed_and_shrink_makes_its_faults_fewer() {
 
 #[test]
 fn sweep_finds_the_bank_buggy_bug_and_shrink_needs_fewer_faults() {
-    let plan = tmp("bank-plan.toml");
-    std::fs::write(
-        &plan,
-        "[[rule]]\nname = \"crash-accounts\"\nactors = \"account*\"\nprobability = 0.05\naction = \"crash\"\n",
-    )
-    .unwrap();
-    let dir = tmp("bank-out");
-    let _ = std::fs::remove_dir_all(&dir);
-    let o = run(&[
-        "sweep",
-        "bank-buggy",
-        "--seeds",
-        "0..60",
-        "--param",
-        "crash=0",
-        "--faults",
-        plan.to_str().unwrap(),
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    let plan = "[[rule]]\nname = \"crash-accounts\"\nactors = \"account*\"\nprobability = 0.05\naction = \"crash\"\n";
+    let (o, dir) = sweep_with_faults(&["bank-buggy", "--seeds", "0..60", "--param", "crash=0"], plan, "bank-out");
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}{err}");
     assert!(out.contains("FAILED     money-conserved:"), "{out}");
@@ -246,6 +213,20 @@ fn sweep_finds_the_bank_buggy_bug_and_shrink_needs_fewer_faults() {
     let (faults, worst) = traces.pop().expect("failing traces were written");
     assert!(faults >= 2, "the worst run injected {faults} faults");
     assert_shrinks(&worst, "bank-shrunk.jsonl", "money-conserved");
+}
+
+/// `rehearsal sweep` with `args` under the fault plan `plan` (TOML), its
+/// failing traces written into the fresh directory `out`; returns the run
+/// and that directory.
+fn sweep_with_faults(args: &[&str], plan: &str, out: &str) -> (Output, PathBuf) {
+    let plan_path = tmp(&format!("{out}-plan.toml"));
+    std::fs::write(&plan_path, plan).unwrap();
+    let dir = tmp(out);
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut all = vec!["sweep"];
+    all.extend_from_slice(args);
+    all.extend(["--faults", plan_path.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
+    (run(&all), dir)
 }
 
 /// Shrinks the failing run `trace` into `out`: the same invariant still

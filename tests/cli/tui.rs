@@ -4,7 +4,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use super::{bin, run, tmp};
+use super::{bin, run, text, tmp};
 
 struct Tmux {
     session: String,
@@ -32,18 +32,9 @@ impl Tmux {
         assert!(Command::new("tmux").args(&args).status().expect("tmux runs").success());
     }
 
-    /// Waits (up to a generous deadline: this is not a speed test) until the
-    /// screen satisfies `ok`; returns the screen.
+    /// Waits until the screen satisfies `ok`; returns the screen.
     fn wait(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let s = self.screen();
-            if ok(&s) {
-                return s;
-            }
-            assert!(Instant::now() < deadline, "waited for {what}; the screen is:\n{s}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_for(what, "the screen", || self.screen(), ok)
     }
 }
 
@@ -57,16 +48,34 @@ fn status_line(screen: &str) -> String {
     screen.lines().next().unwrap_or_default().to_string()
 }
 
-fn has_tmux() -> bool {
-    Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
+/// Polls `look` (up to a generous deadline: this is not a speed test) until
+/// what it sees satisfies `ok`; returns that.
+fn wait_for(what: &str, seen: &str, look: impl Fn() -> String, ok: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let s = look();
+        if ok(&s) {
+            return s;
+        }
+        assert!(Instant::now() < deadline, "waited for {what}; {seen} is:\n{s}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Whether tmux is missing (then the terminal test is skipped, loudly; on
+/// CI, which installs it (.ci/run), that fails).
+fn no_tmux() -> bool {
+    if Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success()) {
+        return false;
+    }
+    assert!(std::env::var_os("CI").is_none(), "tmux is missing on CI");
+    eprintln!("SKIPPED: tmux is not installed; `apt-get install tmux` to run the terminal test");
+    true
 }
 
 #[test]
 fn step_back_goto_search_resize_and_quit_in_a_real_terminal() {
-    if !has_tmux() {
-        // CI installs tmux (.ci/run); a developer without it is told, loudly.
-        assert!(std::env::var_os("CI").is_none(), "tmux is missing on CI");
-        eprintln!("SKIPPED: tmux is not installed; `apt-get install tmux` to run the terminal test");
+    if no_tmux() {
         return;
     }
     let trace = tmp("tui.jsonl");
@@ -130,9 +139,7 @@ fn snapshot_at_prints_the_screen() {
 
 #[test]
 fn a_live_run_in_a_real_terminal_steps_plays_and_quits() {
-    if !has_tmux() {
-        assert!(std::env::var_os("CI").is_none(), "tmux is missing on CI");
-        eprintln!("SKIPPED: tmux is not installed; `apt-get install tmux` to run the terminal test");
+    if no_tmux() {
         return;
     }
     let trace = tmp("live.jsonl");
@@ -166,15 +173,15 @@ fn a_live_run_in_a_real_terminal_steps_plays_and_quits() {
 fn live_snapshots_and_bad_targets() {
     let o = run(&["inspect", "supervision", "--seed", "2", "--snapshot-at", "20", "--size", "100x30"]);
     assert_eq!(o.status.code(), Some(0));
-    let text = String::from_utf8_lossy(&o.stdout);
-    assert!(text.lines().next().is_some_and(|l| l.starts_with(" LIVE") && l.contains("step 20 of")), "{text}");
+    let live = String::from_utf8_lossy(&o.stdout);
+    assert!(live.lines().next().is_some_and(|l| l.starts_with(" LIVE") && l.contains("step 20 of")), "{live}");
     // The same screen as the recording's, but for the first line.
     let trace = tmp("live-vs-recorded.jsonl");
     assert_eq!(run(&["run", "supervision", "--seed", "2", "--trace", trace.to_str().unwrap()]).status.code(), Some(0));
     let o = run(&["inspect", trace.to_str().unwrap(), "--snapshot-at", "20", "--size", "100x30"]);
     let recorded = String::from_utf8_lossy(&o.stdout);
     let tree = |s: &str| s.lines().skip(1).take(12).map(|l| l.chars().take(40).collect::<String>()).collect::<Vec<_>>();
-    assert_eq!(tree(&text), tree(&recorded));
+    assert_eq!(tree(&live), tree(&recorded));
     // Neither a file nor a scenario.
     let o = run(&["inspect", "no-such-thing"]);
     assert_eq!(o.status.code(), Some(2));
@@ -188,18 +195,13 @@ fn live_snapshots_and_bad_targets() {
     std::fs::write(&plan, "[[rule]]\nname = \"x\"\nactors = \"*\"\naction = \"explode\"\n").unwrap();
     let o = run(&["inspect", "counter", "--faults", plan.to_str().unwrap(), "--snapshot-at", "1"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("bad-live-plan.toml:4"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let (_, err) = text(&o);
+    assert!(err.contains("bad-live-plan.toml:4"), "{err}");
 }
 
 #[test]
 fn closing_the_terminal_on_a_live_run_leaves_a_replayable_trace() {
-    if !has_tmux() {
-        assert!(std::env::var_os("CI").is_none(), "tmux is missing on CI");
-        eprintln!("SKIPPED: tmux is not installed; `apt-get install tmux` to run the terminal test");
+    if no_tmux() {
         return;
     }
     let trace = tmp("live-hup.jsonl");
@@ -214,15 +216,12 @@ fn closing_the_terminal_on_a_live_run_leaves_a_replayable_trace() {
     assert!(text.lines().any(|l| l.contains("\"step\":40,")), "{text}");
     // Close the terminal: SIGHUP. The run ends as an interruption.
     drop(t);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let text = std::fs::read_to_string(&trace).unwrap_or_default();
-        if text.lines().last().is_some_and(|l| l.contains("\"end\"")) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the trace was not finished:\n{text}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for(
+        "the trace to be finished",
+        "the trace",
+        || std::fs::read_to_string(&trace).unwrap_or_default(),
+        |text| text.lines().last().is_some_and(|l| l.contains("\"end\"")),
+    );
     let o = run(&["replay", trace.to_str().unwrap()]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{out}");

@@ -329,18 +329,6 @@ fn each_limit_ends_the_run_with_its_name() {
     assert_eq!(log.entries(), ["r:10", "r:50"]);
 }
 
-/// Sends itself a message forever.
-struct Spinner;
-
-impl Actor for Spinner {
-    type Msg = u64;
-    fn handle(&mut self, ctx: &mut Context<'_, Self>, n: u64) -> Handled {
-        let me = ctx.addr();
-        ctx.send(me, n + 1);
-        Ok(())
-    }
-}
-
 #[test]
 fn an_interrupt_stops_the_run_and_leaves_a_readable_trace() {
     use std::sync::atomic::AtomicBool;
@@ -350,8 +338,8 @@ fn an_interrupt_stops_the_run_and_leaves_a_readable_trace() {
     {
         let mut sys = System::with_trace_writer(Config::seeded(1), buf.clone(), false);
         sys.interrupt_on(flag.clone());
-        let s = sys.spawn("spinner", Spinner);
-        sys.send(s, 0);
+        let s = sys.spawn("spinner", Looper { count: 0 });
+        sys.send(s, ());
         // Raise the flag the way a Ctrl-C handler would, then run "forever".
         flag.store(true, std::sync::atomic::Ordering::Relaxed);
         assert_eq!(sys.run_until_idle(), RunOutcome::Interrupted);

@@ -10,34 +10,7 @@ use rehearsal::{
 };
 use rehearsal_tests::{run_conserved, Log, Recorder};
 
-fn sys() -> System {
-    System::new(Config::seeded(5))
-}
-
-/// Sends 1..=n to `to` in one handler; logs "{name}:next" on 0.
-struct Burst {
-    name: String,
-    to: Addr<u32>,
-    log: Log,
-}
-
-impl Actor for Burst {
-    type Msg = u32;
-    fn handle(&mut self, ctx: &mut Context<'_, Self>, n: u32) -> Handled {
-        if n == 0 {
-            self.log.push(format!("{}:next", self.name));
-            return Ok(());
-        }
-        for i in 1..=n {
-            ctx.send(self.to, i);
-        }
-        Ok(())
-    }
-}
-
-fn burst(name: &str, to: Addr<u32>, log: &Log) -> Burst {
-    Burst { name: name.into(), to, log: log.clone() }
-}
+use crate::actors::{burst, pair_about_to_deadlock, sys, Batcher, Pair, PairMsg};
 
 // A `shrink_mailbox` rule that raises the capacity makes room while sends
 // are parked: they get in at once, ahead of any later send, which then
@@ -99,11 +72,28 @@ impl Actor for Asker {
     }
 }
 
-#[test]
-fn a_send_made_while_flow_forget_runs_is_not_lost() {
+/// A system whose actor `a` (a mailbox of one, policy block) was told to go:
+/// in its first step it parks an ask to itself on its own mailbox.
+fn an_asker_of_itself() -> (System, Addr<SelfAsk>) {
     let mut sys = System::new(Config::seeded(5).max_steps(1_000));
     let a = sys.spawn_with("a", Asker, MailboxConfig::bounded(1, Overflow::Block));
     sys.send(a, SelfAsk::Go);
+    (sys, a)
+}
+
+/// Spawns a recorder `n` (into the slot the asker freed), sends it 1 and
+/// runs; returns its log, its address and how the run ended.
+fn a_recorder_in_the_freed_slot(sys: &mut System) -> (Log, Addr<u32>, RunOutcome) {
+    let log = Log::new();
+    let n = sys.spawn("n", Recorder::new("n", &log));
+    sys.send(n, 1);
+    let outcome = sys.run_until_idle();
+    (log, n, outcome)
+}
+
+#[test]
+fn a_send_made_while_flow_forget_runs_is_not_lost() {
+    let (mut sys, a) = an_asker_of_itself();
     assert_eq!(sys.step(), Step::Delivered(a.id()));
     assert_eq!(sys.blocked(), [a.id()], "a waits on its own mailbox");
     sys.kill(a);
@@ -113,12 +103,27 @@ fn a_send_made_while_flow_forget_runs_is_not_lost() {
     assert_eq!(s.queued, 0, "nothing is alive to hold a message, yet {} counted queued: {s:?}", s.queued);
     assert_eq!(sys.run_until_idle(), RunOutcome::Idle, "blocked: {:?}", sys.blocked());
     // The next actor takes the slot: it must not inherit anything.
-    let log = Log::new();
-    let n = sys.spawn("n", Recorder::new("n", &log));
-    sys.send(n, 1);
-    let outcome = sys.run_until_idle();
+    let (log, n, outcome) = a_recorder_in_the_freed_slot(&mut sys);
     assert_eq!(log.entries(), ["n:1"]);
     assert_eq!((outcome, sys.steps()), (RunOutcome::Idle, 2), "mailbox len {:?}", sys.mailbox_len(n));
+}
+
+/// Past the counters of the test before: the run ends idle, and the next
+/// actor in the freed slot starts clean (once, a stale parked entry made it
+/// admit a phantom item and take empty deliveries until the step limit).
+#[test]
+fn a_send_made_while_flow_forget_runs_leaves_the_reused_slot_clean() {
+    let (mut sys, a) = an_asker_of_itself();
+    assert_eq!(sys.step(), Step::Delivered(a.id()));
+    sys.kill(a);
+    let idle = sys.run_until_idle();
+    let (log, n, outcome) = a_recorder_in_the_freed_slot(&mut sys);
+    assert_eq!(
+        (idle, outcome, sys.steps(), sys.mailbox_len(n)),
+        (RunOutcome::Idle, RunOutcome::Idle, 2, Some(0)),
+        "log {:?}",
+        log.entries()
+    );
 }
 
 // Runs of parked sends, stopped senders, abandoned outside sends,
@@ -170,46 +175,13 @@ fn a_stopped_senders_slot_reused_by_a_new_sender() {
     assert_eq!(e.last().map(String::as_str), Some("n:next"), "{e:?}");
 }
 
-#[derive(Debug)]
-enum PairMsg {
-    Peer(Addr<PairMsg>),
-    Go(u32),
-}
-
-struct Pair {
-    peer: Option<Addr<PairMsg>>,
-}
-
-impl Actor for Pair {
-    type Msg = PairMsg;
-    fn handle(&mut self, ctx: &mut Context<'_, Self>, msg: PairMsg) -> Handled {
-        match msg {
-            PairMsg::Peer(p) => self.peer = Some(p),
-            PairMsg::Go(n) => {
-                if let Some(p) = self.peer {
-                    for _ in 0..n {
-                        ctx.send(p, PairMsg::Go(0));
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
 /// System::send's parked message abandoned (deadlock) while an actor's run
 /// is parked behind it: `Runs::remove` in the middle; the runs around it
 /// keep their counts.
 #[test]
 fn abandoning_an_outside_send_in_the_middle_of_runs() {
-    let cfg = MailboxConfig::bounded(1, Overflow::Block);
     let mut sys = sys();
-    let p = sys.spawn_with("p", Pair { peer: None }, cfg);
-    let q = sys.spawn_with("q", Pair { peer: Some(p) }, cfg);
-    sys.send(p, PairMsg::Peer(q));
-    run_conserved(&mut sys);
-    sys.send(p, PairMsg::Go(3));
-    sys.send(q, PairMsg::Go(3));
+    let (p, q) = pair_about_to_deadlock(&mut sys);
     assert_eq!(sys.run_until_idle(), RunOutcome::Deadlock);
     // c will park two sends on p while the outside send below waits.
     let c = sys.spawn("c", Pair { peer: Some(p) });
@@ -233,29 +205,8 @@ fn abandoning_an_outside_send_in_the_middle_of_runs() {
 /// queued.
 #[test]
 fn batch_with_parked_sends() {
-    struct Batcher {
-        sizes: Vec<usize>,
-        seen: Vec<u32>,
-    }
-    impl Actor for Batcher {
-        type Msg = u32;
-        fn handle(&mut self, _ctx: &mut Context<'_, Self>, n: u32) -> Handled {
-            self.sizes.push(1);
-            self.seen.push(n);
-            Ok(())
-        }
-        fn handle_batch(&mut self, _ctx: &mut Context<'_, Self>, batch: Vec<u32>) -> Handled {
-            self.sizes.push(batch.len());
-            self.seen.extend(batch);
-            Ok(())
-        }
-    }
     let (mut sys, log) = (sys(), Log::new());
-    let r = sys.spawn_with(
-        "r",
-        Batcher { sizes: vec![], seen: vec![] },
-        MailboxConfig::bounded(2, Overflow::Block).batch(4),
-    );
+    let r = sys.spawn_with("r", Batcher::default(), MailboxConfig::bounded(2, Overflow::Block).batch(4));
     let b = sys.spawn("b", burst("b", r, &log));
     sys.send(b, 7);
     sys.send(b, 0);
@@ -285,30 +236,6 @@ fn trace_on_and_off_agree() {
         log.entries()
     }
     assert_eq!(run(false), run(true));
-}
-
-/// The consequences of the test before past the counters: the run ends in a
-/// "deadlock" with nobody blocked, and the stale `Flow::parked` entry of the
-/// freed slot makes the next actor there admit a phantom item (its `len`
-/// never reaches 0 again, so it is "delivered" nothing until the step limit).
-#[test]
-fn a_send_made_while_flow_forget_runs_corrupts_the_reused_slot() {
-    let mut sys = System::new(Config::seeded(5).max_steps(1_000));
-    let a = sys.spawn_with("a", Asker, MailboxConfig::bounded(1, Overflow::Block));
-    sys.send(a, SelfAsk::Go);
-    assert_eq!(sys.step(), Step::Delivered(a.id()));
-    sys.kill(a);
-    let idle = sys.run_until_idle();
-    let log = Log::new();
-    let n = sys.spawn("n", Recorder::new("n", &log));
-    sys.send(n, 1);
-    let outcome = sys.run_until_idle();
-    assert_eq!(
-        (idle, outcome, sys.steps(), sys.mailbox_len(n)),
-        (RunOutcome::Idle, RunOutcome::Idle, 2, Some(0)),
-        "log {:?}",
-        log.entries()
-    );
 }
 
 // A supervised actor that exits with sends parked on it: code run by its

@@ -2,14 +2,12 @@
 
 use rehearsal::supervision::Strategy;
 use rehearsal::{
-    Actor, ActorId, Addr, ChildSpec, Config, Context, DeadLetterReason, Down, EventKind, Handled, MailboxConfig,
-    Overflow, RunOutcome, SupervisorSpec, System,
+    Actor, ActorId, Addr, ChildSpec, Context, DeadLetterReason, Down, EventKind, Handled, MailboxConfig, Overflow,
+    RunOutcome, SupervisorSpec, System,
 };
 use rehearsal_tests::{kinds_where, run_conserved, Log, Recorder};
 
-fn sys() -> System {
-    System::new(Config::seeded(5))
-}
+use crate::actors::{burst, pair_about_to_deadlock, sys, Batcher};
 
 /// Sends 1..=n from outside to a fresh recorder with `mailbox`, then runs.
 fn fill(policy: Overflow, capacity: u32, n: u32) -> (System, Log, Addr<u32>) {
@@ -72,31 +70,11 @@ fn reject_hands_the_message_back_to_try_send_and_changes_nothing() {
     assert_eq!(sys.stats().dead(DeadLetterReason::Rejected), 2);
 }
 
-/// Sends `n` numbers to `to` in one handler, then logs that it went on.
-struct Burst {
-    to: Addr<u32>,
-    log: Log,
-}
-
-impl Actor for Burst {
-    type Msg = u32;
-    fn handle(&mut self, ctx: &mut Context<'_, Self>, n: u32) -> Handled {
-        if n == 0 {
-            self.log.push("burst:next");
-            return Ok(());
-        }
-        for i in 1..=n {
-            ctx.send(self.to, i);
-        }
-        Ok(())
-    }
-}
-
 #[test]
 fn block_parks_the_sender_until_there_is_room_and_loses_nothing() {
     let (mut sys, log) = (sys(), Log::new());
     let r = sys.spawn_with("r", Recorder::new("r", &log), MailboxConfig::bounded(2, Overflow::Block));
-    let b = sys.spawn("b", Burst { to: r, log: log.clone() });
+    let b = sys.spawn("b", burst("burst", r, &log));
     sys.send(b, 6);
     sys.send(b, 0);
     run_conserved(&mut sys);
@@ -140,7 +118,7 @@ fn a_supervised_receiver_that_exits_lets_parked_sends_in_and_their_sender_go_on(
                 .mailbox(MailboxConfig::bounded(2, Overflow::Block))]
         });
     let q = sys.child::<u32>(sup, "q").unwrap();
-    let b = sys.spawn("b", Burst { to: q, log: log.clone() });
+    let b = sys.spawn("b", burst("burst", q, &log));
     // 1 and 2 are queued, 3, 4 and 5 parked: b waits.
     sys.send(b, 5);
     sys.send(b, 0);
@@ -170,7 +148,7 @@ fn a_block_timeout_dead_letters_the_parked_send() {
             .mailbox(MailboxConfig::bounded(1, Overflow::Block).block_timeout(5))]
     });
     let slow = sys.child::<u32>(sup, "slow").unwrap();
-    let b = sys.spawn("b", Burst { to: slow, log: log2.clone() });
+    let b = sys.spawn("b", burst("burst", slow, &log2));
     sys.send(slow, 0); // crashes: slow waits 50 ticks for its restart
     let _ = sys.run_for(1);
     sys.send(slow, 7);
@@ -198,14 +176,8 @@ impl Actor for Crashy {
 
 #[test]
 fn a_cycle_of_parked_senders_is_a_reported_deadlock() {
-    let cfg = MailboxConfig::bounded(1, Overflow::Block);
     let mut sys = sys();
-    let p = sys.spawn_with("p", Pair { peer: None }, cfg);
-    let q = sys.spawn_with("q", Pair { peer: Some(p) }, cfg);
-    sys.send(p, PairMsg::Peer(q));
-    run_conserved(&mut sys);
-    sys.send(p, PairMsg::Go(3));
-    sys.send(q, PairMsg::Go(3));
+    let (p, q) = pair_about_to_deadlock(&mut sys);
     assert_eq!(sys.run_until_idle(), RunOutcome::Deadlock);
     let mut blocked = sys.blocked();
     blocked.sort();
@@ -214,34 +186,6 @@ fn a_cycle_of_parked_senders_is_a_reported_deadlock() {
     assert!(!reported.is_empty());
     assert!(!sys.deadlocks().is_empty(), "the cycle was found when the second actor parked");
     assert!(sys.stats().conserved());
-}
-
-#[derive(Debug)]
-enum PairMsg {
-    Peer(Addr<PairMsg>),
-    Go(u32),
-}
-
-/// Sends its peer `n` messages at once.
-struct Pair {
-    peer: Option<Addr<PairMsg>>,
-}
-
-impl Actor for Pair {
-    type Msg = PairMsg;
-    fn handle(&mut self, ctx: &mut Context<'_, Self>, msg: PairMsg) -> Handled {
-        match msg {
-            PairMsg::Peer(p) => self.peer = Some(p),
-            PairMsg::Go(n) => {
-                if let Some(p) = self.peer {
-                    for _ in 0..n {
-                        ctx.send(p, PairMsg::Go(0));
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 #[test]
@@ -343,30 +287,10 @@ fn credit_flow_never_exceeds_the_grant_and_drops_nothing() {
     assert_eq!(sys.stats().dead_letters, 0);
 }
 
-/// Records the batch sizes it gets.
-struct Batcher {
-    sizes: Vec<usize>,
-    seen: Vec<u32>,
-}
-
-impl Actor for Batcher {
-    type Msg = u32;
-    fn handle(&mut self, _ctx: &mut Context<'_, Self>, n: u32) -> Handled {
-        self.sizes.push(1);
-        self.seen.push(n);
-        Ok(())
-    }
-    fn handle_batch(&mut self, _ctx: &mut Context<'_, Self>, batch: Vec<u32>) -> Handled {
-        self.sizes.push(batch.len());
-        self.seen.extend(batch);
-        Ok(())
-    }
-}
-
 #[test]
 fn batching_takes_up_to_k_messages_in_order() {
     let mut sys = sys();
-    let b = sys.spawn_with("b", Batcher { sizes: vec![], seen: vec![] }, MailboxConfig::UNBOUNDED.batch(4));
+    let b = sys.spawn_with("b", Batcher::default(), MailboxConfig::UNBOUNDED.batch(4));
     for i in 0..10 {
         sys.send(b, i);
     }
@@ -434,7 +358,7 @@ fn a_notification_goes_ahead_of_parked_sends() {
     let w = sys.spawn_with("w", LogWatcher { log: log.clone() }, MailboxConfig::bounded(1, Overflow::Block));
     let t = sys.spawn("t", Recorder::new("t", &log));
     sys.monitor(w, t);
-    let b = sys.spawn("b", Burst { to: w, log: log.clone() });
+    let b = sys.spawn("b", burst("burst", w, &log));
     sys.send(b, 3);
     // b's send of 1 is queued, 2 and 3 are parked.
     assert_eq!(sys.step(), rehearsal::Step::Delivered(b.id()));
