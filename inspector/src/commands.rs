@@ -34,12 +34,11 @@ fn inspect_cmd(args: InspectArgs, out: Out<'_>) -> Result<u8, CliError> {
         _ if path.is_file() => return inspect_trace_cmd(&path, &args, out),
         Some(s) => s,
         None => {
-            let names: Vec<&str> = rehearsal_scenarios::all().iter().map(|s| s.name()).collect();
             let what = if path.is_dir() { "is a directory" } else { "no such file" };
             return Err(CliError::bad_input(format!(
                 "{}: {what}; expected a trace file, or a scenario to run live: {}",
                 args.target,
-                names.join(", ")
+                scenario_names()
             )));
         }
     };
@@ -59,38 +58,26 @@ fn inspect_cmd(args: InspectArgs, out: Out<'_>) -> Result<u8, CliError> {
         return Err(CliError::bad_input(format!("{}: is a directory; expected a trace file to write", path.display())));
     }
     let run = crate::tui::live::LiveRun::start(scenario, config, args.trace.as_deref()).map_err(CliError::bad_input)?;
-    match args.snapshot_at {
-        Some(step) => {
-            let app = crate::tui::App::live(run);
-            writeln!(out, "{}", screen_at(app, step, &args)).map_err(io_err)?;
-            Ok(EXIT_OK)
-        }
-        None => {
-            let app = crate::tui::App::live(run);
-            crate::tui::inspect(app, args.view == View::Flow).map_err(CliError::bad_input)?;
-            Ok(exit_after_terminal())
-        }
-    }
+    show(crate::tui::App::live(run), &args, out)
 }
 
-/// After the terminal UI: 130 if a signal (SIGTERM, SIGHUP) ended it.
-fn exit_after_terminal() -> u8 {
-    if crate::interrupted().load(std::sync::atomic::Ordering::Relaxed) {
-        crate::EXIT_INTERRUPTED
-    } else {
-        EXIT_OK
-    }
-}
-
-/// The screen of `app` at the end of step `step`, in the size and view
-/// `args` ask for, as text.
-fn screen_at(mut app: crate::tui::App, step: u64, args: &InspectArgs) -> String {
-    app.handle(crate::tui::Command::GoToStep(step));
+/// Shows `app` as `args` ask: one screen as text with --snapshot-at, else
+/// the terminal UI.
+fn show(mut app: crate::tui::App, args: &InspectArgs, out: Out<'_>) -> Result<u8, CliError> {
     if args.view == View::Flow {
         app.handle(crate::tui::Command::ToggleFlow);
     }
-    let (w, h) = args.size.unwrap_or((120, 40));
-    crate::tui::buffer_text(&crate::tui::render(&app, w, h, false))
+    match args.snapshot_at {
+        Some(step) => {
+            let (w, h) = args.size.unwrap_or((120, 40));
+            writeln!(out, "{}", crate::tui::screen_at(app, step, w, h, false)).map_err(io_err)?;
+            Ok(EXIT_OK)
+        }
+        None => {
+            crate::tui::inspect(app).map_err(CliError::bad_input)?;
+            Ok(exit_code(crate::interrupted().load(std::sync::atomic::Ordering::Relaxed), true))
+        }
+    }
 }
 
 fn inspect_trace_cmd(path: &Path, args: &InspectArgs, out: Out<'_>) -> Result<u8, CliError> {
@@ -113,22 +100,13 @@ fn inspect_trace_cmd(path: &Path, args: &InspectArgs, out: Out<'_>) -> Result<u8
     let (trace, damage) = rehearsal::trace::read_trace_prefix(path).map_err(|e| CliError::bad_input(e.to_string()))?;
     let note = damage.map(|e| format!("{e}: showing the {} events before it", trace.events.len()));
     let mut app = crate::tui::App::new(trace);
-    if let Some(n) = &note {
-        app.mark_cut(n.clone());
-    }
-    match args.snapshot_at {
-        Some(step) => {
-            if let Some(n) = &note {
-                eprintln!("note: {n}");
-            }
-            writeln!(out, "{}", screen_at(app, step, args)).map_err(io_err)?;
-            Ok(EXIT_OK)
+    if let Some(n) = note {
+        if args.snapshot_at.is_some() {
+            eprintln!("note: {n}");
         }
-        None => {
-            crate::tui::inspect(app, args.view == View::Flow).map_err(CliError::bad_input)?;
-            Ok(exit_after_terminal())
-        }
+        app.mark_cut(n);
     }
+    show(app, args, out)
 }
 
 fn shrink_cmd(args: ShrinkArgs, out: Out<'_>) -> Result<u8, CliError> {
@@ -207,13 +185,19 @@ fn sweep_cmd(args: SweepArgs, out: Out<'_>) -> Result<u8, CliError> {
         let elapsed = args.merge.is_empty().then(|| crate::sweep::elapsed(start));
         crate::sweep::summary(out, &report, elapsed, &traces).map_err(io_err)?;
     }
-    Ok(if report.interrupted {
+    Ok(exit_code(report.interrupted, report.results.iter().all(|r| r.passed)))
+}
+
+/// The exit code of a command that ran something: 130 if Ctrl-C (or a
+/// signal) cut it short, else whether it passed.
+fn exit_code(interrupted: bool, passed: bool) -> u8 {
+    if interrupted {
         crate::EXIT_INTERRUPTED
-    } else if report.results.iter().all(|r| r.passed) {
+    } else if passed {
         EXIT_OK
     } else {
         EXIT_FAILED
-    })
+    }
 }
 
 fn export_cmd(args: ExportArgs, out: Out<'_>) -> Result<u8, CliError> {
@@ -243,9 +227,13 @@ fn io_err(e: std::io::Error) -> CliError {
 
 fn find_scenario(name: &str) -> Result<&'static dyn Scenario, CliError> {
     rehearsal_scenarios::find(name).ok_or_else(|| {
-        let names: Vec<&str> = rehearsal_scenarios::all().iter().map(|s| s.name()).collect();
-        CliError::bad_input(format!("unknown scenario `{name}`; the scenarios are: {}", names.join(", ")))
+        CliError::bad_input(format!("unknown scenario `{name}`; the scenarios are: {}", scenario_names()))
     })
+}
+
+/// The built-in scenarios' names, comma-separated.
+fn scenario_names() -> String {
+    rehearsal_scenarios::all().iter().map(|s| s.name()).collect::<Vec<_>>().join(", ")
 }
 
 fn list(out: Out<'_>) -> Result<u8, CliError> {
@@ -298,13 +286,7 @@ fn run(args: RunArgs, out: Out<'_>) -> Result<u8, CliError> {
         sys.finish().map_err(|e| CliError::bad_input(format!("{}: cannot write the trace: {e}", path.display())))?;
     }
     summary(out, scenario, &params, &args, &sys, &report).map_err(io_err)?;
-    Ok(if report.outcome == rehearsal::RunOutcome::Interrupted {
-        crate::EXIT_INTERRUPTED
-    } else if report.passed() {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    })
+    Ok(exit_code(report.outcome == RunOutcome::Interrupted, report.passed()))
 }
 
 fn command_line(scenario: &dyn Scenario, params: &Params, args: &RunArgs) -> String {

@@ -75,9 +75,9 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
-            // One line: what is wrong (clap's usage and tips are one `--help` away).
-            // Its first paragraph, on one line: what is wrong, and with
-            // what (the missing arguments clap lists below it).
+            // One line: clap's first paragraph, what is wrong and with what
+            // (the missing arguments it lists below); its usage and tips
+            // are one `--help` away.
             let text = e.render().to_string();
             let first: Vec<&str> = text
                 .lines()

@@ -8,7 +8,7 @@
 //! a real terminal.
 //!
 //! The command line calls [`inspect`] for the interactive inspector
-//! and [`snapshot`] to print one screen (`--snapshot-at N --size WxH`).
+//! and [`screen_at`] to print one screen (`--snapshot-at N --size WxH`).
 
 pub mod app;
 pub mod breakpoints;
@@ -39,13 +39,9 @@ pub use commands::{Command, Key};
 pub use views::Theme;
 
 /// Runs the inspector on `app` (a recording's or a live run's) on the
-/// terminal until the user quits; `flow` starts on the message flow. Colour
-/// is off when the `NO_COLOR` environment variable is set (and not empty).
-/// Errors are one line.
-pub fn inspect(mut app: App, flow: bool) -> Result<(), String> {
-    if flow {
-        app.handle(Command::ToggleFlow);
-    }
+/// terminal until the user quits. Colour is off when the `NO_COLOR`
+/// environment variable is set (and not empty). Errors are one line.
+pub fn inspect(mut app: App) -> Result<(), String> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err("the inspector needs a terminal; --snapshot-at N prints one screen as text instead".into());
@@ -65,7 +61,13 @@ pub fn color_from_env() -> bool {
 /// with `color` true each styled run carries ANSI SGR escapes, so a
 /// terminal shows the colours.
 pub fn snapshot(trace: Trace, step: u64, width: u16, height: u16, color: bool) -> String {
-    let mut app = App::new(trace);
+    screen_at(App::new(trace), step, width, height, color)
+}
+
+/// The screen of `app` (a recording's or a live run's, in the view it is
+/// in) with the cursor at the last event of step `step`, as [`snapshot`]
+/// prints it.
+pub fn screen_at(mut app: App, step: u64, width: u16, height: u16, color: bool) -> String {
     app.handle(Command::GoToStep(step));
     let buffer = render(&app, width, height, color);
     if color {

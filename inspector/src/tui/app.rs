@@ -415,7 +415,7 @@ impl App {
         let spawned = self.model.actors.len();
         let order = actors.tree_order();
         let Some(i) = actors.index_of(id) else { return 0 };
-        let Some(pos) = order.iter().position(|&x| x == i) else { return 0 };
+        let Some(pos) = actors.tree_position(i) else { return 0 };
         let level = actors.get(i).map_or(0, |a| a.level);
         order[pos + 1..]
             .iter()
@@ -592,9 +592,7 @@ impl App {
                 Some(q) => {
                     self.filter = !self.filter;
                     let text = q.text().to_string();
-                    self.filtered.clear();
-                    self.filtered_upto = 0;
-                    self.refresh_filter();
+                    self.refilter();
                     if self.filter {
                         let n = self.filtered.len();
                         let so_far = if self.growing() { " so far" } else { "" };
@@ -751,9 +749,7 @@ impl App {
         let changed = self.query.as_ref() != Some(&query);
         self.query = Some(query);
         if changed {
-            self.filtered.clear();
-            self.filtered_upto = 0;
-            self.refresh_filter();
+            self.refilter();
         }
     }
 
@@ -761,6 +757,14 @@ impl App {
     /// order; `None` when the log shows every event.
     pub fn filtered(&self) -> Option<&[usize]> {
         (self.filter && self.query.is_some()).then_some(&self.filtered[..])
+    }
+
+    /// Finds the filter's matches again from the first event (the search
+    /// or the filter changed).
+    fn refilter(&mut self) {
+        self.filtered.clear();
+        self.filtered_upto = 0;
+        self.refresh_filter();
     }
 
     /// Brings the filter's matches up to the last event.
@@ -831,9 +835,8 @@ impl App {
         if shown[sel] {
             return;
         }
-        let order = actors.tree_order();
-        let at = order.iter().position(|&i| i == sel).unwrap_or(0);
-        let next = order[at..].iter().find(|&&i| shown[i]).or(rows.last());
+        let at = actors.tree_position(sel).unwrap_or(0);
+        let next = actors.tree_order()[at..].iter().find(|&&i| shown[i]).or(rows.last());
         self.selected_actor = next.and_then(|&i| actors.get(i)).map(|a| a.id);
     }
 
@@ -1070,7 +1073,9 @@ impl App {
         if !self.needs_state() {
             return (from + 1..=to).find_map(|i| self.hit_at(i, &self.model).map(|w| (i, w)));
         }
-        let mut m = self.timeline.model_at(from + 1);
+        // From the model at the cursor (where a scan starts), else the nearest checkpoint.
+        let mut m = self.model.clone();
+        self.timeline.seek(&mut m, from + 1);
         for i in from + 1..=to {
             self.timeline.seek(&mut m, i + 1);
             if let Some(w) = self.hit_at(i, &m) {

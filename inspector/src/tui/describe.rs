@@ -101,7 +101,8 @@ pub fn principal(kind: &EventKind) -> Option<ActorId> {
     recipient(kind).or_else(|| involved(kind).first().copied())
 }
 
-fn who(actors: &Actors, a: Option<ActorId>) -> String {
+/// `a`'s label, or `outside` for a message from outside the system.
+pub fn who(actors: &Actors, a: Option<ActorId>) -> String {
     a.map_or_else(|| "outside".to_string(), |a| actors.label(a))
 }
 

@@ -62,6 +62,8 @@ pub struct Actors {
     /// Indexes in supervision-tree order: each actor followed by its
     /// children, depth first, children in spawn order.
     tree: Vec<usize>,
+    /// Per spawn index: its place in `tree` (`usize::MAX`: not in it).
+    tree_pos: Vec<usize>,
 }
 
 impl Actors {
@@ -108,6 +110,11 @@ impl Actors {
     /// The actors in supervision-tree order, as spawn indexes.
     pub fn tree_order(&self) -> &[usize] {
         &self.tree
+    }
+
+    /// The place of the actor with spawn index `i` in [`tree_order`](Actors::tree_order).
+    pub fn tree_position(&self, i: usize) -> Option<usize> {
+        self.tree_pos.get(i).copied().filter(|&p| p != usize::MAX)
     }
 
     /// Every actor, in spawn order.
@@ -164,6 +171,10 @@ impl Actors {
             for &c in children[i].iter().rev() {
                 stack.push((c, level + 1));
             }
+        }
+        self.tree_pos = vec![usize::MAX; n];
+        for (pos, &i) in order.iter().enumerate() {
+            self.tree_pos[i] = pos;
         }
         self.tree = order;
     }
@@ -894,8 +905,7 @@ impl Timeline {
     /// many events it folded.
     pub fn seek(&self, model: &mut Model, applied: usize) -> usize {
         let target = applied.min(self.len());
-        let at = self.checkpoints.partition_point(|c| c.applied <= target).saturating_sub(1);
-        let cp = &self.checkpoints[at];
+        let cp = self.checkpoint_at(target);
         if !(model.applied <= target && model.applied >= cp.applied) {
             model.clone_from(cp);
         }
@@ -932,8 +942,13 @@ impl Timeline {
     /// The number of events applied in the nearest checkpoint at or before
     /// `applied` events: folding from there is cheap.
     pub fn checkpoint_before(&self, applied: usize) -> usize {
+        self.checkpoint_at(applied).applied
+    }
+
+    /// The nearest checkpoint at or before `applied` events.
+    fn checkpoint_at(&self, applied: usize) -> &Model {
         let at = self.checkpoints.partition_point(|c| c.applied <= applied).saturating_sub(1);
-        self.checkpoints[at].applied
+        &self.checkpoints[at]
     }
 
     /// The model after the first `applied` events.

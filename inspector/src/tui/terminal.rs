@@ -142,6 +142,9 @@ pub fn run(app: &mut App, theme: Theme) -> io::Result<()> {
             }
         }
     })?;
+    // Drawn again only after something happened: a paused inspector's
+    // clock ticks change nothing, and a redraw lays out every pane.
+    let mut dirty = true;
     loop {
         if signalled.load(std::sync::atomic::Ordering::Relaxed) {
             // SIGTERM or SIGHUP (the terminal closed): leave as on `q`.
@@ -150,10 +153,13 @@ pub fn run(app: &mut App, theme: Theme) -> io::Result<()> {
         if app.should_quit() {
             return Ok(());
         }
-        terminal.draw(|frame| views::render(frame, app, &theme))?;
+        if std::mem::take(&mut dirty) {
+            terminal.draw(|frame| views::render(frame, app, &theme))?;
+        }
         let timeout = next_tick.saturating_duration_since(Instant::now());
         match events.recv_timeout(timeout) {
             Ok(ev) => {
+                dirty = true;
                 if let Event::Resize(..) = ev {
                     terminal.autoresize()?;
                 }
@@ -182,6 +188,7 @@ pub fn run(app: &mut App, theme: Theme) -> io::Result<()> {
             }
         }
         if Instant::now() >= next_tick {
+            dirty |= app.playing();
             app.handle(Command::Tick);
             next_tick = Instant::now() + TICK;
         }

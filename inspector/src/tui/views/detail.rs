@@ -105,7 +105,7 @@ fn actor(app: &App, id: ActorId) -> (String, Vec<(String, String)>) {
         rows.push(("depth".into(), format!("{} peak {peak}", super::mailboxes::sparkline(&series))));
     }
     if let Some(e) = st.ended {
-        rows.push(("ended".into(), format!("{e:?}").to_lowercase()));
+        rows.push(("ended".into(), describe::lower(&e)));
     }
     rows.push(("id".into(), format!("{id}, type {}, spawned at event {}", info.type_name, info.spawned_at)));
     (format!(" actor {} ", info.name), rows)

@@ -193,8 +193,7 @@ fn choose_lanes(actors: &Actors, events: &[Event], rows: &[usize], at: usize, n:
             nearest.entry(a).and_modify(|x| *x = (*x).min(d)).or_insert(d);
         }
     }
-    let rank: HashMap<usize, usize> = actors.tree_order().iter().enumerate().map(|(r, &i)| (i, r)).collect();
-    let place = |a: ActorId| (actors.index_of(a).and_then(|i| rank.get(&i).copied()).unwrap_or(usize::MAX), a.0);
+    let place = |a: ActorId| (actors.index_of(a).and_then(|i| actors.tree_position(i)).unwrap_or(usize::MAX), a.0);
     let mut involved: Vec<(usize, ActorId)> = nearest.into_iter().map(|(a, d)| (d, a)).collect();
     involved.sort_by_key(|&(d, a)| (d, place(a)));
     let hidden = involved.len().saturating_sub(n);
@@ -228,7 +227,7 @@ fn shape(ev: &Event, lane: &impl Fn(ActorId) -> Option<usize>) -> Shape {
 /// A few words about an event, for the end of its row; names only where
 /// the lanes do not already say them.
 fn note(ev: &Event, shape: &Shape, actors: &Actors) -> String {
-    let who = |a: Option<ActorId>| a.map_or_else(|| "outside".to_string(), |a| actors.label(a));
+    let who = |a: Option<ActorId>| describe::who(actors, a);
     let text = match &ev.kind {
         EventKind::Send { msg, from, to, what, .. } => {
             let mut s = format!("{msg} send");

@@ -9,6 +9,7 @@ use ratatui::Frame;
 
 use super::{fit, window, Theme};
 use crate::tui::app::App;
+use crate::tui::describe;
 use crate::tui::model::ActorState;
 
 /// Draws the tree.
@@ -42,7 +43,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
         let name = super::fit_name(&actors.label(info.id), room);
         let type_room = room.saturating_sub(name.chars().count());
         let kind = match info.strategy {
-            Some(st) => format!(" {} {}", info.type_name, strategy_name(st)),
+            Some(st) => format!(" {} {}", info.type_name, describe::lower(&st)),
             None => format!(" {}", info.type_name),
         };
         let type_name = if type_room > 3 { fit(&kind, type_room) } else { String::new() };
@@ -61,13 +62,4 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: 
         lines.push(line);
     }
     frame.render_widget(Paragraph::new(lines), inner);
-}
-
-/// A supervisor's strategy as the tree shows it.
-fn strategy_name(s: rehearsal::supervision::Strategy) -> &'static str {
-    match s {
-        rehearsal::supervision::Strategy::OneForOne => "one_for_one",
-        rehearsal::supervision::Strategy::OneForAll => "one_for_all",
-        rehearsal::supervision::Strategy::RestForOne => "rest_for_one",
-    }
 }
