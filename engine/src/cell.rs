@@ -73,6 +73,11 @@ pub(crate) trait Cell {
 
 pub(crate) struct ActorBox<A: Actor> {
     pub(crate) state: A,
+    pub(crate) own: Own<A>,
+}
+
+/// What an actor has besides its state, which its [`Context`] lends out.
+pub(crate) struct Own<A: Actor> {
     pub(crate) behavior: Option<Behavior<A>>,
     pub(crate) name: CompactString,
     pub(crate) rng: Option<Box<ChaCha8Rng>>,
@@ -80,7 +85,7 @@ pub(crate) struct ActorBox<A: Actor> {
 
 impl<A: Actor> ActorBox<A> {
     pub(crate) fn new(state: A, name: CompactString) -> Self {
-        ActorBox { state, behavior: None, name, rng: None }
+        ActorBox { state, own: Own { behavior: None, name, rng: None } }
     }
 
     /// Runs `f` on the actor with a fresh context, catching panics; a
@@ -91,8 +96,8 @@ impl<A: Actor> ActorBox<A> {
         me: Ref,
         f: impl FnOnce(&mut A, &mut Context<'_, A>) -> Handled,
     ) -> Result<(), String> {
-        let ActorBox { state, behavior, name, rng } = self;
-        let mut ctx = Context::new(core, me, None, behavior, rng, name);
+        let ActorBox { state, own } = self;
+        let mut ctx = Context::new(core, me, 0, own);
         match panic::catch(|| f(state, &mut ctx)) {
             Ok(Ok(())) => Ok(()),
             Ok(Err(f)) => Err(f.reason().to_string()),
@@ -151,9 +156,8 @@ impl<A: Actor> ActorBox<A> {
                 _ => {}
             }
         }
-        let first_from = (ids[0].1 != 0).then_some(ActorId(ids[0].1));
-        let ActorBox { state, behavior, name, rng } = self;
-        let mut ctx = Context::new(core, me, first_from, behavior, rng, name);
+        let ActorBox { state, own } = self;
+        let mut ctx = Context::new(core, me, ids[0].1, own);
         match panic::catch(|| state.handle_batch(&mut ctx, msgs)) {
             Ok(Ok(())) => {
                 for &(id, _) in &ids {
@@ -171,55 +175,49 @@ impl<A: Actor> ActorBox<A> {
     }
 }
 
-impl<A: Actor> Cell for ActorBox<A> {
-    #[inline]
-    fn deliver(&mut self, core: &mut Core, me: Ref, pool: u16, queue: u32) -> Outcome {
-        let Some(item) = core.pop::<A::Msg>(me, pool, queue) else {
-            return Outcome::Handled;
-        };
+impl<A: Actor> ActorBox<A> {
+    /// Handles a user message in the common case: one at a time, with no
+    /// fault plan. Kept small (everything else is in
+    /// [`ActorBox::deliver_other`]), so the handler's own code has the
+    /// registers.
+    #[inline(always)]
+    fn deliver_user(&mut self, core: &mut Core, me: Ref, env: Envelope<A::Msg>) -> Outcome {
+        // Taken apart at once: the fields stay in registers, and only the
+        // message itself is moved into the handler's call.
+        let Envelope { msg, id, from, cause } = env;
+        core.trace_deliver(id, me.id, from, cause);
+        self.handle(core, me, msg, id, from)
+    }
+
+    /// Runs the handler on message `id` (from `sent_by`, 0 if not an actor).
+    #[inline(always)]
+    fn handle(&mut self, core: &mut Core, me: Ref, msg: A::Msg, id: u64, sent_by: u64) -> Outcome {
+        let installed: Option<Behavior<A>> = self.own.behavior;
+        let ActorBox { state, own } = self;
+        let mut ctx = Context::new(core, me, sent_by, own);
+        // `A::handle` called directly, not through a pointer, so it can be inlined.
+        let result = panic::catch(|| match installed {
+            None => A::handle(state, &mut ctx, msg),
+            Some(handler) => handler(state, &mut ctx, msg),
+        });
+        match result {
+            Ok(Ok(())) => {
+                core.stats.handled += 1;
+                core.trace_done(me.id, id);
+                Outcome::Handled
+            }
+            Ok(Err(f)) => Outcome::failed(f.reason().to_string(), id, sent_by),
+            Err(text) => Outcome::failed(text, id, sent_by),
+        }
+    }
+
+    /// Delivers what [`ActorBox::deliver_user`] does not: a batch, a user
+    /// message under a fault plan, a poison pill, a signal.
+    #[inline(never)]
+    fn deliver_other(&mut self, core: &mut Core, me: Ref, pool: u16, queue: u32, item: Item<A::Msg>) -> Outcome {
         match item {
             Item::User(env) if core.slots[me.slot as usize].batch > 1 => self.deliver_batch(core, me, pool, queue, env),
-            Item::User(Envelope { msg, id, from: sent_by, cause }) => {
-                // Taken apart at once: the fields stay in registers, and only
-                // the message itself is moved into the handler's call.
-                let from = (sent_by != 0).then_some(ActorId(sent_by));
-                core.trace_deliver(id, me.id, sent_by, cause);
-                let mut slow = 0;
-                if core.fault_on {
-                    match core.delivery_fault(me, &msg, id) {
-                        Some((rule, Fate::Crash)) => {
-                            return Outcome::failed(format!("injected crash (rule {rule})"), id, sent_by)
-                        }
-                        Some((_, Fate::Kill)) => {
-                            core.dead_letter(id, sent_by, me.id, DeadLetterReason::PendingAtStop, None);
-                            core.kill(me, 0);
-                            return Outcome::Handled;
-                        }
-                        Some((_, Fate::Slow(ticks))) => slow = ticks,
-                        _ => {}
-                    }
-                }
-                let installed: Option<Behavior<A>> = self.behavior;
-                let ActorBox { state, behavior, name, rng } = self;
-                let mut ctx = Context::new(core, me, from, behavior, rng, name);
-                // `A::handle` called directly, not through a pointer, so it can be inlined.
-                let result = panic::catch(|| match installed {
-                    None => A::handle(state, &mut ctx, msg),
-                    Some(handler) => handler(state, &mut ctx, msg),
-                });
-                match result {
-                    Ok(Ok(())) => {
-                        core.stats.handled += 1;
-                        core.trace_done(me.id, id);
-                        if slow > 0 {
-                            core.slow_down(me, slow);
-                        }
-                        Outcome::Handled
-                    }
-                    Ok(Err(f)) => Outcome::failed(f.reason().to_string(), id, sent_by),
-                    Err(text) => Outcome::failed(text, id, sent_by),
-                }
-            }
+            Item::User(env) => self.deliver_faulty(core, me, env),
             Item::Stop { id, from, cause } => {
                 core.trace_deliver(id, me.id, from, cause);
                 core.stats.handled += 1;
@@ -251,6 +249,43 @@ impl<A: Actor> Cell for ActorBox<A> {
         }
     }
 
+    /// A user message under a fault plan: a delivery-time fault may crash
+    /// or kill the actor instead, or hold it after the handler.
+    fn deliver_faulty(&mut self, core: &mut Core, me: Ref, env: Envelope<A::Msg>) -> Outcome {
+        let Envelope { msg, id, from: sent_by, cause } = env;
+        core.trace_deliver(id, me.id, sent_by, cause);
+        let mut slow = 0;
+        match core.delivery_fault(me, &msg, id) {
+            Some((rule, Fate::Crash)) => return Outcome::failed(format!("injected crash (rule {rule})"), id, sent_by),
+            Some((_, Fate::Kill)) => {
+                core.dead_letter(id, sent_by, me.id, DeadLetterReason::PendingAtStop, None);
+                core.kill(me, 0);
+                return Outcome::Handled;
+            }
+            Some((_, Fate::Slow(ticks))) => slow = ticks,
+            _ => {}
+        }
+        let outcome = self.handle(core, me, msg, id, sent_by);
+        if slow > 0 && matches!(outcome, Outcome::Handled) {
+            core.slow_down(me, slow);
+        }
+        outcome
+    }
+}
+
+impl<A: Actor> Cell for ActorBox<A> {
+    #[inline]
+    fn deliver(&mut self, core: &mut Core, me: Ref, pool: u16, queue: u32) -> Outcome {
+        let Some(item) = core.pop::<A::Msg>(me, pool, queue) else {
+            return Outcome::Handled;
+        };
+        match item {
+            Item::User(env) if !core.fault_on && core.slots[me.slot as usize].batch <= 1 => {
+                self.deliver_user(core, me, env)
+            }
+            item => self.deliver_other(core, me, pool, queue, item),
+        }
+    }
     fn start(&mut self, core: &mut Core, me: Ref) -> Result<(), String> {
         self.hook(core, me, |a, ctx| a.pre_start(ctx))
     }
@@ -274,15 +309,15 @@ impl<A: Actor> Cell for ActorBox<A> {
     }
 
     fn set_name(&mut self, name: CompactString) {
-        self.name = name;
+        self.own.name = name;
     }
 
     fn name(&self) -> &str {
-        &self.name
+        &self.own.name
     }
 
     fn rng_slot(&mut self) -> &mut Option<Box<ChaCha8Rng>> {
-        &mut self.rng
+        &mut self.own.rng
     }
 
     fn as_any(&self) -> &dyn Any {

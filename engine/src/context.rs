@@ -8,6 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::actor::{Actor, Behavior};
 use crate::address::{ActorId, Addr, MsgId, Ref, ReplyTo};
 use crate::ask::{AskError, Asker};
+use crate::cell::Own;
 use crate::mailbox::MailboxConfig;
 use crate::rng;
 use crate::supervision::{ChildSpec, SupervisorMsg};
@@ -19,22 +20,14 @@ use crate::trace::StopReason;
 pub struct Context<'a, A: Actor> {
     core: &'a mut Core,
     me: Ref,
-    sender: Option<ActorId>,
-    behavior: &'a mut Option<Behavior<A>>,
-    rng: &'a mut Option<Box<ChaCha8Rng>>,
-    name: &'a compact_str::CompactString,
+    /// Who sent the message being handled, 0 if not an actor.
+    sender: u64,
+    own: &'a mut Own<A>,
 }
 
 impl<'a, A: Actor> Context<'a, A> {
-    pub(crate) fn new(
-        core: &'a mut Core,
-        me: Ref,
-        sender: Option<ActorId>,
-        behavior: &'a mut Option<Behavior<A>>,
-        rng: &'a mut Option<Box<ChaCha8Rng>>,
-        name: &'a compact_str::CompactString,
-    ) -> Self {
-        Context { core, me, sender, behavior, rng, name }
+    pub(crate) fn new(core: &'a mut Core, me: Ref, sender: u64, own: &'a mut Own<A>) -> Self {
+        Context { core, me, sender, own }
     }
 
     /// This actor's own address.
@@ -49,12 +42,12 @@ impl<'a, A: Actor> Context<'a, A> {
 
     /// This actor's name.
     pub fn name(&self) -> &str {
-        self.name.as_str()
+        self.own.name.as_str()
     }
 
     /// Who sent the message being handled, if it was an actor.
     pub fn sender(&self) -> Option<ActorId> {
-        self.sender
+        (self.sender != 0).then_some(ActorId(self.sender))
     }
 
     /// The virtual time, in ticks.
@@ -134,7 +127,7 @@ impl<'a, A: Actor> Context<'a, A> {
     /// The handler the next message goes to: the installed behaviour, or
     /// [`Actor::handle`].
     pub fn behavior(&self) -> Behavior<A> {
-        self.behavior.unwrap_or(A::handle)
+        self.own.behavior.unwrap_or(A::handle)
     }
 
     /// Asks `to` without blocking: `make` builds the request around a
@@ -192,12 +185,12 @@ impl<'a, A: Actor> Context<'a, A> {
     /// "Become": the next message (and every one after, until the next
     /// call) is handled by `behavior` instead of [`Actor::handle`].
     pub fn become_(&mut self, behavior: Behavior<A>) {
-        *self.behavior = Some(behavior);
+        self.own.behavior = Some(behavior);
     }
 
     /// Goes back to [`Actor::handle`] for the next message.
     pub fn unbecome(&mut self) {
-        *self.behavior = None;
+        self.own.behavior = None;
     }
 
     /// Monitors `target`: when it stops for good, this actor's
@@ -251,7 +244,7 @@ impl<'a, A: Actor> Context<'a, A> {
     /// run's seed): independent of the schedule and of other actors.
     pub fn rng(&mut self) -> &mut ChaCha8Rng {
         let (seed, id) = (self.core.config.seed, self.me.id.0);
-        self.rng.get_or_insert_with(|| Box::new(rng::stream(seed, rng::ACTORS + id)))
+        self.own.rng.get_or_insert_with(|| Box::new(rng::stream(seed, rng::ACTORS + id)))
     }
 }
 

@@ -391,10 +391,16 @@ impl Core {
     /// [`TraceLevel::Payloads`](crate::TraceLevel::Payloads)).
     #[inline(always)]
     pub(crate) fn trace_send<M: fmt::Debug>(&mut self, id: u64, from: u64, to: ActorId, msg: &M) {
+        if self.trace.payloads {
+            return self.trace_send_payload(id, from, to, msg);
+        }
+        self.trace_send_event(id, from, to);
+    }
+
+    /// [`Core::trace_send`] below [`TraceLevel::Payloads`](crate::TraceLevel::Payloads).
+    #[inline(always)]
+    fn trace_send_event(&mut self, id: u64, from: u64, to: ActorId) {
         if self.trace.on {
-            if self.trace.payloads {
-                return self.trace_send_payload(id, from, to, msg);
-            }
             let head = self.head(self.cause);
             let halt = self.trace.send(head, id, from, to.0);
             self.halt_if(halt);
@@ -411,7 +417,25 @@ impl Core {
 
     #[inline(always)]
     pub(crate) fn send_with_id<M: fmt::Debug + 'static>(&mut self, to: Ref, msg: M, from: u64, id: u64) {
-        self.trace_send(id, from, to.id, &msg);
+        if self.trace.payloads {
+            return self.send_with_payload(to, msg, from, id);
+        }
+        // Nothing here borrows `msg`, so it can stay in registers.
+        self.trace_send_event(id, from, to.id);
+        self.send_traced(to, msg, from, id);
+    }
+
+    /// [`Core::send_with_id`] at [`TraceLevel::Payloads`](crate::TraceLevel::Payloads):
+    /// the message's text is taken from a reference to it.
+    #[inline(never)]
+    fn send_with_payload<M: fmt::Debug + 'static>(&mut self, to: Ref, msg: M, from: u64, id: u64) {
+        self.trace_send_payload(id, from, to.id, &msg);
+        self.send_traced(to, msg, from, id);
+    }
+
+    /// The rest of [`Core::send_with_id`] once its event is recorded.
+    #[inline(always)]
+    fn send_traced<M: fmt::Debug + 'static>(&mut self, to: Ref, msg: M, from: u64, id: u64) {
         self.stats.sent += 1;
         if self.fault_on {
             return self.send_with_faults(to, msg, from, id);
@@ -673,7 +697,7 @@ impl Core {
 
     /// Delivers the next message of the picked actor: the one step of SPEC
     /// rule 6. Returns who got it.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn deliver(&mut self, p: Picked) -> ActorId {
         if p.ahead() {
             self.prefetch_ahead();
