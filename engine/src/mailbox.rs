@@ -395,9 +395,9 @@ impl<M: 'static> AnyPool for Pool<M> {
 /// All pools, one per message type.
 #[derive(Default)]
 pub(crate) struct Pools {
-    pools: Vec<Box<dyn AnyPool>>,
-    /// The message type of each pool.
-    types: Vec<TypeId>,
+    /// Each pool with its message type, side by side: one bounds check
+    /// and one base address find both on every send and delivery.
+    pools: Vec<(TypeId, Box<dyn AnyPool>)>,
     by_type: BTreeMap<TypeId, u16>,
 }
 
@@ -411,8 +411,7 @@ impl Pools {
         let next = u16::try_from(self.pools.len()).expect("at most 65,535 message types");
         let id = *self.by_type.entry(TypeId::of::<M>()).or_insert(next);
         if id == next {
-            self.pools.push(Box::new(Pool::<M> { queues: Queues::new() }));
-            self.types.push(TypeId::of::<M>());
+            self.pools.push((TypeId::of::<M>(), Box::new(Pool::<M> { queues: Queues::new() })));
         }
         id
     }
@@ -420,7 +419,7 @@ impl Pools {
     /// Returns true if and only if pool `pool` holds `M`s.
     #[inline]
     pub(crate) fn holds<M: 'static>(&self, pool: u16) -> bool {
-        self.types.get(pool as usize) == Some(&TypeId::of::<M>())
+        self.pools.get(pool as usize).is_some_and(|(t, _)| *t == TypeId::of::<M>())
     }
 
     /// The pool id for message type `M`, if there is one.
@@ -453,15 +452,15 @@ impl Pools {
     #[allow(unsafe_code)]
     pub(crate) fn try_get<M: 'static>(&mut self, pool: u16) -> Option<&mut Pool<M>> {
         let i = pool as usize;
-        if self.types.get(i) != Some(&TypeId::of::<M>()) {
+        let (t, p) = self.pools.get_mut(i)?;
+        if *t != TypeId::of::<M>() {
             return None;
         }
-        let p: &mut dyn AnyPool = self.pools.get_mut(i)?.as_mut();
-        // SAFETY: `types[i]` is `TypeId::of::<M>()`, and `id_of` made
-        // `pools[i]` a `Pool<M>` when it recorded that type (the two vectors
-        // are only ever pushed together, never changed, reordered or
-        // shortened), so the trait object's data is a `Pool<M>`; the
-        // returned borrow is the trait object's, as with `downcast_mut`.
+        let p: &mut dyn AnyPool = p.as_mut();
+        // SAFETY: `pools[i]` was pushed by `id_of` as the pair of
+        // `TypeId::of::<M>()` and a `Pool<M>`, and pairs are never changed,
+        // reordered or removed, so the trait object's data is a `Pool<M>`;
+        // the returned borrow is the trait object's, as with `downcast_mut`.
         Some(unsafe { &mut *(p as *mut dyn AnyPool as *mut Pool<M>) })
     }
 
@@ -478,15 +477,15 @@ impl Pools {
     }
 
     pub(crate) fn dyn_ref(&self, pool: u16) -> &dyn AnyPool {
-        self.pools[pool as usize].as_ref()
+        self.pools[pool as usize].1.as_ref()
     }
 
     pub(crate) fn dyn_pool(&mut self, pool: u16) -> &mut dyn AnyPool {
-        self.pools[pool as usize].as_mut()
+        self.pools[pool as usize].1.as_mut()
     }
 
     pub(crate) fn head_id(&self, pool: u16, q: u32) -> Option<u64> {
-        self.pools[pool as usize].head_id(q)
+        self.pools[pool as usize].1.head_id(q)
     }
 }
 
