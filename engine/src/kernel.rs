@@ -699,6 +699,15 @@ impl Core {
     /// rule 6. Returns who got it.
     #[inline(always)]
     pub(crate) fn deliver(&mut self, p: Picked) -> ActorId {
+        self.deliver_for_next(p).0
+    }
+
+    /// [`Core::deliver`], also returning what the next pick will return if
+    /// it comes right after and the delivery knows it (see
+    /// [`Scheduler::remove_for_next`]).
+    #[inline(always)]
+    pub(crate) fn deliver_for_next(&mut self, p: Picked) -> (ActorId, Option<Picked>) {
+        let mut next = None;
         if p.ahead() {
             self.prefetch_ahead();
         }
@@ -717,16 +726,16 @@ impl Core {
             // The common case: the actor is still there, nothing else to do.
             let more = s.len > 0 && s.flags & HOLD == 0;
             if !more {
-                self.sched.remove(p.slot());
+                next = self.sched.remove_for_next(p.slot());
             } else if self.sched.needs_head() {
-                let next = self.pools.head_id(pool, queue);
-                self.sched.after(p.slot(), true, next);
+                let head = self.pools.head_id(pool, queue);
+                self.sched.after(p.slot(), true, head);
             }
         } else {
             self.after_delivery(me, outcome);
         }
         self.cause = 0;
-        me.id
+        (me.id, next)
     }
 
     /// Starts fetching what the next deliveries will most likely read (see

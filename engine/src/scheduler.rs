@@ -299,12 +299,18 @@ impl Scheduler {
     /// `slot` may no longer run (stopped, or nothing left to take).
     #[inline(always)]
     pub(crate) fn remove(&mut self, slot: u32) {
+        self.remove_for_next(slot);
+    }
+
+    /// [`Scheduler::remove`], returning what the next [`Scheduler::pick`]
+    /// will return if it comes next and knowing it took no work: the one
+    /// runnable actor left, when the removal just moved it into place.
+    #[inline(always)]
+    pub(crate) fn remove_for_next(&mut self, slot: u32) -> Option<Picked> {
         if let Scheduler::Random(r) = self {
-            let Some(&p) = r.pos.get(slot as usize) else {
-                return;
-            };
+            let &p = r.pos.get(slot as usize)?;
             if p == NONE {
-                return;
+                return None;
             }
             r.pos[slot as usize] = NONE;
             // `swap_remove(p)`: the last one takes its place.
@@ -312,11 +318,14 @@ impl Scheduler {
                 if let Some(hole) = r.runnable.get_mut(p as usize) {
                     *hole = last;
                     r.pos[last.slot() as usize] = p;
+                    // What `pick` returns for a set of one, without drawing.
+                    return (r.runnable.len() == 1).then_some(last);
                 }
             }
-            return;
+            return None;
         }
         self.remove_other(slot);
+        None
     }
 
     /// [`Scheduler::remove`] for strategies other than random.

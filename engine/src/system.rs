@@ -503,13 +503,17 @@ impl System {
             // Deliveries while below the gate, without a `Step` each: what
             // `step_inner` does then, and the same picks.
             let core = &mut self.core;
+            // The next pick, when the last delivery already knows it.
+            let mut next = None;
             while core.step < core.gate {
-                match core.sched.pick(&mut core.sched_rng, core.step + 1) {
-                    Some(p) => {
-                        core.deliver(p);
-                    }
-                    None => break,
-                }
+                let p = match next {
+                    Some(p) => p,
+                    None => match core.sched.pick(&mut core.sched_rng, core.step + 1) {
+                        Some(p) => p,
+                        None => break,
+                    },
+                };
+                next = core.deliver_for_next(p).1;
             }
             if let Some(outcome) = self.step_inner().outcome() {
                 return outcome;
