@@ -402,8 +402,8 @@ impl<M: 'static> AnyPool for Pool<M> {
 /// pool, then its queues. So a few pools are also kept by their *type*
 /// ([`Pools::hot`]): where to look is then known from the type alone, at
 /// compile time, and the processor fetches the pool while it is still
-/// reading the message. That took ping-pong from about 34M to 37M
-/// messages a second on the development machine.
+/// reading the message. That alone made ping-pong about 8% faster on the
+/// development machine.
 ///
 /// To keep pointers to pools while the table is in use, the table owns its
 /// pools through raw pointers (from `Box::into_raw`) rather than `Box`es,
@@ -693,4 +693,71 @@ pub struct MailboxStats {
     pub overflow: Overflow,
     /// Messages dropped, evicted or rejected by the policy.
     pub drops: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user<M>(msg: M, id: u64) -> Item<M> {
+        Item::User(Envelope { msg, id, from: 0, cause: 0 })
+    }
+
+    /// Six message types: more than the places of `Pools::hot`, so some
+    /// share one and take it from each other. Every lookup still finds the
+    /// pool of its own type, and no other: by id, by type, hot or not.
+    #[test]
+    fn pools_are_found_by_type_whatever_shares_a_hot_place() {
+        let mut pools = Pools::default();
+        let ids = [
+            pools.id_of::<u8>(),
+            pools.id_of::<u16>(),
+            pools.id_of::<u32>(),
+            pools.id_of::<u64>(),
+            pools.id_of::<String>(),
+            pools.id_of::<Vec<u8>>(),
+        ];
+        assert_eq!(ids, [0, 1, 2, 3, 4, 5]);
+        assert_eq!(pools.id_of::<u32>(), 2, "one pool per type");
+        let qs = [
+            pools.new_queue::<u8>(0),
+            pools.new_queue::<u16>(1),
+            pools.new_queue::<u32>(2),
+            pools.new_queue::<u64>(3),
+            pools.new_queue::<String>(4),
+            pools.new_queue::<Vec<u8>>(5),
+        ];
+        for round in 0..3u64 {
+            pools.queue::<u8>(0, qs[0]).push_back(user(round as u8, round));
+            pools.queue::<u16>(1, qs[1]).push_back(user(round as u16 + 100, round));
+            pools.queue::<u32>(2, qs[2]).push_back(user(round as u32 + 200, round));
+            pools.queue::<u64>(3, qs[3]).push_back(user(round + 300, round));
+            pools.queue::<String>(4, qs[4]).push_back(user(format!("s{round}"), round));
+            pools.queue::<Vec<u8>>(5, qs[5]).push_back(user(vec![round as u8; 3], round));
+        }
+        // A pool asked for with the wrong type, or a wrong id, is none.
+        assert!(pools.try_get::<u16>(0).is_none());
+        assert!(pools.try_get::<u8>(1).is_none());
+        assert!(pools.try_get::<u8>(6).is_none());
+        assert!(pools.try_queue::<u8>(0, 99).is_none());
+        assert!(pools.holds::<String>(4) && !pools.holds::<String>(3));
+        for round in 0..3u64 {
+            let Some(Item::User(e)) = pools.queue::<String>(4, qs[4]).pop_front() else { panic!("a string") };
+            assert_eq!((e.msg, e.id), (format!("s{round}"), round));
+            let Some(Item::User(e)) = pools.queue::<u8>(0, qs[0]).pop_front() else { panic!("a u8") };
+            assert_eq!(e.msg, round as u8);
+            let Some(Item::User(e)) = pools.queue::<Vec<u8>>(5, qs[5]).pop_front() else { panic!("a vec") };
+            assert_eq!(e.msg, vec![round as u8; 3]);
+            let Some(Item::User(e)) = pools.queue::<u64>(3, qs[3]).pop_front() else { panic!("a u64") };
+            assert_eq!(e.msg, round + 300);
+            let Some(Item::User(e)) = pools.queue::<u16>(1, qs[1]).pop_front() else { panic!("a u16") };
+            assert_eq!(e.msg, round as u16 + 100);
+            let Some(Item::User(e)) = pools.queue::<u32>(2, qs[2]).pop_front() else { panic!("a u32") };
+            assert_eq!(e.msg, round as u32 + 200);
+        }
+        assert_eq!(pools.dyn_ref(4).head_id(qs[4]), None, "all taken");
+        // Left queued: dropped with the pools (Miri checks nothing leaks).
+        pools.queue::<String>(4, qs[4]).push_back(user("left".to_string(), 9));
+        assert_eq!(pools.head_id(4, qs[4]), Some(9));
+    }
 }
