@@ -39,16 +39,29 @@ impl fmt::Display for MsgId {
 }
 
 /// An untyped reference to a live actor slot: where it lives and who it is.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Ref {
     pub(crate) slot: u32,
+    /// Its mailbox's queue (in the pool of its message type), fixed from
+    /// spawn to the final stop: a send finds the mailbox without waiting
+    /// to read the slot (and checks the slot meanwhile).
+    pub(crate) queue: u32,
     pub(crate) id: ActorId,
 }
 
 impl Ref {
     /// No actor (id 0: never an actor's).
-    pub(crate) const NONE: Ref = Ref { slot: 0, id: ActorId(0) };
+    pub(crate) const NONE: Ref = Ref { slot: 0, queue: 0, id: ActorId(0) };
 }
+
+/// The same actor in the same slot (its queue follows from those).
+impl PartialEq for Ref {
+    fn eq(&self, other: &Self) -> bool {
+        self.slot == other.slot && self.id == other.id
+    }
+}
+
+impl Eq for Ref {}
 
 /// The typed address of an actor that accepts messages of type `M`.
 ///
@@ -57,10 +70,11 @@ impl Ref {
 /// 2). A message sent after the actor stopped becomes a dead letter with
 /// reason `no_recipient`.
 pub struct Addr<M> {
-    /// The slot, kept as a whole word: addresses travel inside messages,
-    /// and a copy reads them back word by word; a 4-byte write read back
-    /// inside an 8-byte word cannot be forwarded from the store buffer and
-    /// stalls every such read for a dozen cycles.
+    /// The slot (low half) and its mailbox's queue (high half), kept as a
+    /// whole word: addresses travel inside messages, and a copy reads them
+    /// back word by word; a 4-byte write read back inside an 8-byte word
+    /// cannot be forwarded from the store buffer and stalls every such read
+    /// for a dozen cycles.
     slot: u64,
     id: ActorId,
     _msg: PhantomData<fn(M)>,
@@ -69,13 +83,13 @@ pub struct Addr<M> {
 impl<M> Addr<M> {
     #[inline(always)]
     pub(crate) fn new(r: Ref) -> Self {
-        Addr { slot: u64::from(r.slot), id: r.id, _msg: PhantomData }
+        Addr { slot: u64::from(r.slot) | u64::from(r.queue) << 32, id: r.id, _msg: PhantomData }
     }
 
     /// The slot and the actor.
     #[inline(always)]
     pub(crate) fn r(&self) -> Ref {
-        Ref { slot: self.slot as u32, id: self.id }
+        Ref { slot: self.slot as u32, queue: (self.slot >> 32) as u32, id: self.id }
     }
 
     /// The actor's id.

@@ -279,7 +279,7 @@ impl Core {
             None => self.delivering,
         };
         let sender = match self.slots.get(running as usize) {
-            Some(s) if from != 0 && s.id.0 == from => Ref { slot: running, id: s.id },
+            Some(s) if from != 0 && s.id.0 == from => Ref { slot: running, queue: s.queue, id: s.id },
             _ => Ref::NONE,
         };
         self.stats.queued += 1;

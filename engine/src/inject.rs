@@ -163,7 +163,10 @@ impl Core {
         let targets: Vec<Ref> = inj
             .targets(rule)
             .into_iter()
-            .filter_map(|id| inj.slot_of.get(&id).map(|&slot| Ref { slot, id: ActorId(id) }))
+            .filter_map(|id| inj.slot_of.get(&id).map(|&slot| (slot, id)))
+            .filter_map(|(slot, id)| {
+                self.slots.get(slot as usize).map(|s| Ref { slot, queue: s.queue, id: ActorId(id) })
+            })
             .collect();
         for r in targets {
             if !self.alive(r) {

@@ -240,7 +240,8 @@ impl Core {
     }
 
     pub(crate) fn slot_ref(&self, slot: u32) -> Ref {
-        Ref { slot, id: self.slots[slot as usize].id }
+        let s = &self.slots[slot as usize];
+        Ref { slot, queue: s.queue, id: s.id }
     }
 
     #[inline]
@@ -304,7 +305,7 @@ impl Core {
         }
         self.sched.on_spawn(slot, &mut self.sched_rng);
         self.stats.spawned += 1;
-        let me = Ref { slot, id };
+        let me = Ref { slot, queue, id };
         if let Some(t) = mailbox.block_timeout {
             self.flow.block_timeouts.insert(id.0, t);
             self.slots[slot as usize].flags |= BLOCK_TIMEOUT;
@@ -460,7 +461,8 @@ impl Core {
     pub(crate) fn enqueue<M: 'static>(&mut self, to: Ref, item: Item<M>) {
         // `to.id` is never 0, so a free slot never matches.
         match self.slots.raw_mut(to.slot as usize) {
-            Some(s) if s.id == to.id => {
+            // An address of this system names the queue its slot has.
+            Some(s) if s.id == to.id && s.queue == to.queue => {
                 if s.capacity != 0 && (s.len - s.signals >= s.capacity || self.flow.parked_total != 0) {
                     return self.bounded_send(to, item);
                 }
@@ -476,11 +478,16 @@ impl Core {
 
     /// Queues `item` in `to`'s mailbox (`to` is alive, and its mailbox has
     /// room with nothing parked).
+    ///
+    /// The mailbox is found from `to` (the address the message was sent
+    /// to), not from the slot: with many actors both are often far in
+    /// memory, and the two reads then overlap instead of one waiting for the
+    /// other (`enqueue` checks that `to.queue` is the slot's).
     #[inline(always)]
     pub(crate) fn push_item<M: 'static>(&mut self, to: Ref, item: Item<M>) {
         let s = &mut self.slots[to.slot as usize];
         let head = item.id();
-        let Some(queue) = self.pools.try_queue::<M>(s.pool, s.queue) else {
+        let Some(queue) = self.pools.try_queue::<M>(s.pool, to.queue) else {
             // An address from another system: nobody here takes it.
             let (id, from) = (item.id(), item.from());
             return self.dead_letter(id, from, to.id, DeadLetterReason::NoRecipient, None);
@@ -492,7 +499,7 @@ impl Core {
         }
         self.stats.queued += 1;
         if s.len == 1 && s.flags & HOLD == 0 {
-            self.sched.wake(to.slot, s.pool, s.queue, head);
+            self.sched.wake(to.slot, s.pool, to.queue, head);
         }
         if self.stats.queued > self.config.limits.max_queued {
             self.reach_limit(crate::config::Limit::Queued, self.stats.queued);
@@ -714,8 +721,8 @@ impl Core {
         self.step += 1;
         self.cause = self.step;
         let s = &mut self.slots[p.slot() as usize];
-        let me = Ref { slot: p.slot(), id: s.id };
         let (pool, queue) = if p.pool() == u16::MAX { (s.pool, s.queue) } else { (p.pool(), p.queue()) };
+        let me = Ref { slot: p.slot(), queue, id: s.id };
         let mut cell = s.cell.take().expect("engine invariant: a runnable actor is not running");
         self.delivering = p.slot();
         let outcome = cell.deliver(self, me, pool, queue);
