@@ -286,6 +286,7 @@ impl<A: Actor> Cell for ActorBox<A> {
             item => self.deliver_other(core, me, pool, queue, item),
         }
     }
+
     fn start(&mut self, core: &mut Core, me: Ref) -> Result<(), String> {
         self.hook(core, me, |a, ctx| a.pre_start(ctx))
     }

@@ -406,7 +406,7 @@ impl<M: 'static> AnyPool for Pool<M> {
 /// development machine.
 ///
 /// To keep pointers to pools while the table is in use, the table owns its
-/// pools through raw pointers (from `Box::into_raw`) rather than `Box`es,
+/// pools through raw pointers (from `Box::leak`) rather than `Box`es,
 /// and frees them when dropped: every reference to a pool is made from
 /// those pointers, for no longer than a borrow of the table.
 pub(crate) struct Pools {
@@ -463,11 +463,10 @@ impl Default for Pools {
 impl Drop for Pools {
     #[allow(unsafe_code)]
     fn drop(&mut self) {
-        self.hot = [None; HOT];
         for (_, pool) in self.pools.drain(..) {
-            // SAFETY: each pointer came from `Box::into_raw` in `id_of`,
-            // appears once in `pools`, and is dropped only here; the `hot`
-            // copies were cleared above, and no borrow of `self` is alive.
+            // SAFETY: each pointer came from `Box::leak` in `id_of`, appears
+            // once in `pools`, and is freed only here; no borrow of `self`
+            // is alive, and the copies in `hot` go with `self` unused.
             drop(unsafe { Box::from_raw(pool.as_ptr()) });
         }
     }
