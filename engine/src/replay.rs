@@ -136,7 +136,7 @@ pub fn replay<R: BufRead + 'static>(
         crate::panic::catch(|| setup(&mut sys))
     };
     let recorded = sys.events_recorded();
-    let Some(mut cmp) = sys.core.trace.compare.take() else {
+    let Some(mut cmp) = sys.core.trace.take_compare() else {
         return Err(ReplayError::Setup("the comparer went missing".into()));
     };
     if let Err(why) = ran {

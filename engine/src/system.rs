@@ -177,7 +177,7 @@ impl System {
     pub(crate) fn replaying(config: Config, comparer: Comparer) -> Self {
         let mut core = Core::new(config, false);
         core.install_faults();
-        core.trace.compare = Some(comparer);
+        core.trace.set_compare(comparer);
         System { core, observer: None }
     }
 

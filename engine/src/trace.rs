@@ -158,7 +158,9 @@ pub(crate) struct Tracer {
     count: u64,
     pub(crate) memory: Option<EventLog>,
     pub(crate) writer: Option<TraceWriter>,
-    pub(crate) compare: Option<Comparer>,
+    compare: Option<Comparer>,
+    /// A writer or a comparer is set: events are built whole for them.
+    out: bool,
 }
 
 impl Tracer {
@@ -172,11 +174,25 @@ impl Tracer {
             memory: (on && keep_in_memory).then(EventLog::default),
             writer: None,
             compare: None,
+            out: false,
         }
     }
 
     pub(crate) fn set_writer(&mut self, out: Box<dyn Write>, header: &TraceHeader) {
         self.writer = Some(TraceWriter::new(out, header));
+        self.out = true;
+    }
+
+    /// Compares every event from now on with `c`'s.
+    pub(crate) fn set_compare(&mut self, c: Comparer) {
+        self.compare = Some(c);
+        self.out = true;
+    }
+
+    /// Takes the comparer back, if any.
+    pub(crate) fn take_compare(&mut self) -> Option<Comparer> {
+        self.out = self.writer.is_some();
+        self.compare.take()
     }
 
     /// Records one event. Returns true if and only if a replay comparison
@@ -185,7 +201,7 @@ impl Tracer {
     pub(crate) fn record(&mut self, ev: Event) -> bool {
         ev.digest(&mut self.digest);
         self.count += 1;
-        if self.writer.is_some() || self.compare.is_some() {
+        if self.out {
             return self.record_out(ev);
         }
         if let Some(m) = &mut self.memory {
@@ -203,7 +219,7 @@ impl Tracer {
         digest_head(&mut self.digest, head.step, head.time, (head.cause != 0).then_some(head.cause));
         digest_send(&mut self.digest, MsgId(msg), from_id, ActorId(to), MsgKind::User);
         self.count += 1;
-        if self.writer.is_some() || self.compare.is_some() {
+        if self.out {
             let kind =
                 EventKind::Send { msg: MsgId(msg), from: from_id, to: ActorId(to), what: MsgKind::User, payload: None };
             return self.record_out(head.event(kind));
@@ -221,7 +237,7 @@ impl Tracer {
         digest_head(&mut self.digest, head.step, head.time, (head.cause != 0).then_some(head.cause));
         digest_deliver(&mut self.digest, MsgId(msg), ActorId(actor), from_id);
         self.count += 1;
-        if self.writer.is_some() || self.compare.is_some() {
+        if self.out {
             let kind = EventKind::Deliver { msg: MsgId(msg), actor: ActorId(actor), from: from_id };
             return self.record_out(head.event(kind));
         }
@@ -237,7 +253,7 @@ impl Tracer {
         digest_head(&mut self.digest, head.step, head.time, (head.cause != 0).then_some(head.cause));
         digest_done(&mut self.digest, ActorId(actor), MsgId(msg));
         self.count += 1;
-        if self.writer.is_some() || self.compare.is_some() {
+        if self.out {
             return self.record_out(head.event(EventKind::Done { actor: ActorId(actor), msg: MsgId(msg) }));
         }
         if let Some(m) = &mut self.memory {

@@ -9,18 +9,25 @@
 //! few more otherwise, and every other event (spawns, failures,
 //! payloads…: rare) whole, on the side.
 //!
+//! The usual event (one unit) takes a short fast path: a few shifts and
+//! one test of them all, one store. Anything else (two units, a wide or a
+//! rare event, a full chunk) goes to a slow path out of line.
+//!
 //! Reading decodes a chunk of events once, on first access, into a cache
 //! that later records extend; so [`System::events`](crate::System::events)
 //! still lends `&Event`s and a run that never reads its events never builds
-//! one.
+//! one. Once the chunk being filled has been read, every later event takes
+//! the slow path, which keeps its decoded copy up to date.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 
 use crate::address::{ActorId, MsgId};
 use crate::trace::{Event, EventKind, MsgKind};
 
-/// Events per chunk.
-const CHUNK: usize = 4096;
+/// Units per chunk (64 KiB): a chunk holds about 16,000 common events.
+const CAP: usize = 16 * 1024;
+/// The most units one event takes (a wide one).
+const MAX_UNITS: usize = 13;
 
 /// What an event is encoded relative to.
 #[derive(Clone, Copy, Default)]
@@ -32,20 +39,26 @@ struct State {
 }
 
 /// One chunk of the log.
-#[derive(Default)]
 struct Chunk {
     /// The state before the chunk's first event.
     start: State,
-    /// The encoded events.
-    units: Vec<u32>,
+    /// The index of the chunk's first event in the log.
+    first: usize,
+    /// The encoded events: `units[..used]`.
+    units: Box<[u32; CAP]>,
+    used: usize,
     /// The chunk's rare events, whole, in order.
     rare: Vec<Event>,
-    len: usize,
     /// The chunk decoded, once someone read it (kept up to date after).
     decoded: OnceCell<Vec<Event>>,
 }
 
 impl Chunk {
+    fn new(start: State, first: usize) -> Self {
+        let units = vec![0u32; CAP].into_boxed_slice().try_into().expect("a boxed slice of CAP units");
+        Chunk { start, first, units, used: 0, rare: Vec::new(), decoded: OnceCell::new() }
+    }
+
     fn events(&self) -> &[Event] {
         self.decoded.get_or_init(|| decode(self))
     }
@@ -82,13 +95,31 @@ const WIDE: u64 = 1 << 3;
 
 /// The events kept in memory: appended in chunks, so a long run never
 /// copies its history to grow.
-#[derive(Default)]
 pub(crate) struct EventLog {
     /// Full chunks.
     full: Vec<Chunk>,
     /// The chunk being filled.
     cur: Chunk,
+    /// The fast path of [`EventLog::compact`] writes while `cur.units` has
+    /// fewer units than this: `CAP` less room for one event, or 0 once
+    /// someone read the current chunk (whose decoded copy the slow path
+    /// then extends).
+    limit: Cell<usize>,
     state: State,
+    /// Events so far.
+    len: usize,
+}
+
+impl Default for EventLog {
+    fn default() -> Self {
+        EventLog {
+            full: Vec::new(),
+            cur: Chunk::new(State::default(), 0),
+            limit: Cell::new(CAP - MAX_UNITS),
+            state: State::default(),
+            len: 0,
+        }
+    }
 }
 
 #[inline(always)]
@@ -103,22 +134,14 @@ fn unzigzag(from: u64, z: u64) -> u64 {
     from.wrapping_add(d as u64)
 }
 
-/// An optional actor as a number: 0 for none, the id plus one otherwise.
+/// An optional actor as an actor field: 0 for none, the id otherwise;
+/// `None` if that is ambiguous (actor 0, which the engine never gives).
 #[inline(always)]
 fn opt_actor(a: Option<ActorId>) -> Option<u64> {
     match a {
         None => Some(0),
-        Some(a) => a.0.checked_add(1),
-    }
-}
-
-/// An actor id given as 0 for none, as [`opt_actor`] numbers it.
-#[inline(always)]
-fn raw_actor(a: u64) -> Option<u64> {
-    if a == 0 {
-        Some(0)
-    } else {
-        a.checked_add(1)
+        Some(ActorId(0)) => None,
+        Some(a) => Some(a.0),
     }
 }
 
@@ -135,7 +158,7 @@ fn msg_kind(code: u64) -> MsgKind {
 
 /// The event of a compact record (`a` and `b` as [`EventLog::compact`] takes them).
 fn kind_of(kind: u64, what: MsgKind, msg: u64, a: u64, b: u64) -> EventKind {
-    let from = |f: u64| (f != 0).then(|| ActorId(f - 1));
+    let from = |f: u64| (f != 0).then_some(ActorId(f));
     match kind {
         SEND => EventKind::Send { msg: MsgId(msg), from: from(a), to: ActorId(b), what, payload: None },
         DELIVER => EventKind::Deliver { msg: MsgId(msg), actor: ActorId(a), from: from(b) },
@@ -158,6 +181,21 @@ impl Head {
     }
 }
 
+/// The cause field of a compact event: 0 for none, [`CAUSE_SELF`],
+/// [`CAUSE_PREV`], or 3 if none of those says it.
+#[inline(always)]
+fn cause_mode(step: u64, cause: u64) -> u64 {
+    if cause == step {
+        CAUSE_SELF
+    } else if cause.wrapping_add(1) == step {
+        CAUSE_PREV
+    } else if cause == 0 {
+        0
+    } else {
+        3
+    }
+}
+
 impl EventLog {
     /// Appends `ev`.
     pub(crate) fn push(&mut self, ev: Event) {
@@ -168,14 +206,14 @@ impl EventLog {
         };
         let head = cause.map(|cause| Head { step: ev.step, time: ev.time, cause });
         match (head, &ev.kind) {
-            (Some(head), EventKind::Send { msg, from, to, what, payload: None }) if opt_actor(*from).is_some() => {
-                let f = opt_actor(*from).unwrap_or(0);
-                self.compact(head, SEND, *what, msg.0, f, to.0);
-            }
-            (Some(head), EventKind::Deliver { msg, actor, from }) if opt_actor(*from).is_some() => {
-                let f = opt_actor(*from).unwrap_or(0);
-                self.compact(head, DELIVER, MsgKind::User, msg.0, actor.0, f);
-            }
+            (Some(head), EventKind::Send { msg, from, to, what, payload: None }) => match opt_actor(*from) {
+                Some(f) => self.compact(head, SEND, *what, msg.0, f, to.0),
+                None => self.rare(ev),
+            },
+            (Some(head), EventKind::Deliver { msg, actor, from }) => match opt_actor(*from) {
+                Some(f) => self.compact(head, DELIVER, MsgKind::User, msg.0, actor.0, f),
+                None => self.rare(ev),
+            },
             (Some(head), EventKind::Done { actor, msg }) => {
                 self.compact(head, DONE, MsgKind::User, msg.0, actor.0, 0);
             }
@@ -186,29 +224,13 @@ impl EventLog {
     /// Appends a user message's `send` event (no payload); `from` 0 for none.
     #[inline(always)]
     pub(crate) fn push_send(&mut self, head: Head, msg: u64, from: u64, to: u64) {
-        match raw_actor(from) {
-            Some(f) => self.compact(head, SEND, MsgKind::User, msg, f, to),
-            None => self.rare(head.event(EventKind::Send {
-                msg: MsgId(msg),
-                from: Some(ActorId(from)),
-                to: ActorId(to),
-                what: MsgKind::User,
-                payload: None,
-            })),
-        }
+        self.compact(head, SEND, MsgKind::User, msg, from, to);
     }
 
     /// Appends a `deliver` event; `from` 0 for none.
     #[inline(always)]
     pub(crate) fn push_deliver(&mut self, head: Head, msg: u64, actor: u64, from: u64) {
-        match raw_actor(from) {
-            Some(f) => self.compact(head, DELIVER, MsgKind::User, msg, actor, f),
-            None => self.rare(head.event(EventKind::Deliver {
-                msg: MsgId(msg),
-                actor: ActorId(actor),
-                from: Some(ActorId(from)),
-            })),
-        }
+        self.compact(head, DELIVER, MsgKind::User, msg, actor, from);
     }
 
     /// Appends a `done` event.
@@ -217,122 +239,148 @@ impl EventLog {
         self.compact(head, DONE, MsgKind::User, msg, actor, 0);
     }
 
-    /// Counts one more event in the current chunk (starting a new chunk if
-    /// it is full) and returns the chunk.
-    #[inline(always)]
-    fn next_slot(&mut self) -> &mut Chunk {
-        if self.cur.len == CHUNK {
-            self.next_chunk();
+    /// Makes room for one more event of up to [`MAX_UNITS`] units, starting
+    /// a new chunk if the current one has not that room.
+    fn room(&mut self) {
+        if self.cur.used > CAP - MAX_UNITS {
+            let next = Chunk::new(self.state, self.len);
+            let full = std::mem::replace(&mut self.cur, next);
+            self.full.push(full);
+            self.limit.set(CAP - MAX_UNITS);
         }
-        self.cur.len += 1;
-        &mut self.cur
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn next_chunk(&mut self) {
-        let next = Chunk { start: self.state, units: Vec::with_capacity(CHUNK), ..Chunk::default() };
-        let full = std::mem::replace(&mut self.cur, next);
-        self.full.push(full);
     }
 
     /// Appends `ev` whole.
     #[cold]
     #[inline(never)]
     fn rare(&mut self, ev: Event) {
-        let (step, time) = (ev.step, ev.time);
-        let c = self.next_slot();
-        c.units.push(OTHER as u32);
+        self.room();
+        let c = &mut self.cur;
+        c.units[c.used] = OTHER as u32;
+        c.used += 1;
         if let Some(d) = c.decoded.get_mut() {
             d.push(ev.clone());
         }
+        self.state.step = ev.step;
+        self.state.time = ev.time;
         c.rare.push(ev);
-        self.state.step = step;
-        self.state.time = time;
+        self.len += 1;
     }
 
     /// Appends a common event: `a` and `b` are its actor fields, an
-    /// optional one as 0 for none and the id plus one otherwise: a send's
-    /// sender and recipient, a delivery's recipient and sender, a done's
-    /// actor (`b` 0).
+    /// optional one as 0 for none and the id otherwise: a send's sender
+    /// and recipient, a delivery's recipient and sender, a done's actor
+    /// (`b` 0).
+    ///
+    /// The usual event (a user message's, at the time of the event before,
+    /// in its step or the next, caused by its step, the one before or
+    /// nothing, and small figures) takes the few instructions of the fast
+    /// path here; the rest go to [`EventLog::slow`].
     #[inline(always)]
     fn compact(&mut self, head: Head, kind: u64, what: MsgKind, msg: u64, a: u64, b: u64) {
+        let st = self.state;
+        let step_delta = head.step.wrapping_sub(st.step);
+        let mode = cause_mode(head.step, head.cause);
+        let z = zigzag(st.msg, msg);
+        let (zs, as_, bs) = SMALL_SHIFTS;
+        let (zb, ab, bb) = SMALL_BITS;
+        let big = step_delta >> 1 | (head.time ^ st.time) | z >> zb | a >> ab | b >> bb;
+        let used = self.cur.used;
+        if big == 0 && mode != 3 && what == MsgKind::User && used < self.limit.get() {
+            let w = kind | SMALL | step_delta << 3 | mode << CAUSE_SHIFT | z << zs | a << as_ | b << bs;
+            if let Some(u) = self.cur.units.get_mut(used) {
+                *u = w as u32;
+                self.cur.used = used + 1;
+                self.state.step = head.step;
+                self.state.msg = msg;
+                self.len += 1;
+                return;
+            }
+        }
+        self.slow(head, kind, what, msg, a, b);
+    }
+
+    /// [`EventLog::compact`] of an event that is not usual, or of any
+    /// event once someone read the current chunk.
+    #[cold]
+    #[inline(never)]
+    fn slow(&mut self, head: Head, kind: u64, what: MsgKind, msg: u64, a: u64, b: u64) {
+        self.room();
         let Head { step, time, cause } = head;
         let st = self.state;
         let step_delta = step.wrapping_sub(st.step);
-        let cause_mode = if cause == 0 {
-            0
-        } else if cause == step {
-            CAUSE_SELF
-        } else if cause.wrapping_add(1) == step {
-            CAUSE_PREV
-        } else {
-            3
-        };
+        let mode = cause_mode(step, cause);
         let z = zigzag(st.msg, msg);
-        let c = self.next_slot();
         let fits = |(zb, ab, bb): (u32, u32, u32)| z < 1 << zb && a < 1 << ab && b < 1 << bb;
-        let common = step_delta <= 1 && time == st.time && cause_mode != 3 && what == MsgKind::User;
-        let head_bits = kind | step_delta << 3 | cause_mode << CAUSE_SHIFT;
+        let common = step_delta <= 1 && time == st.time && mode != 3 && what == MsgKind::User;
+        let head_bits = kind | step_delta << 3 | mode << CAUSE_SHIFT;
+        let c = &mut self.cur;
+        let mut put = |u: u64| {
+            c.units[c.used] = u as u32;
+            c.used += 1;
+        };
         if common && fits(SMALL_BITS) {
             let (zs, as_, bs) = SMALL_SHIFTS;
-            c.units.push((head_bits | SMALL | z << zs | a << as_ | b << bs) as u32);
+            put(head_bits | SMALL | z << zs | a << as_ | b << bs);
         } else if common && fits(WORD_BITS) {
             let (zs, as_, bs) = WORD_SHIFTS;
             let w = head_bits | z << zs | a << as_ | b << bs;
-            c.units.extend_from_slice(&[w as u32, (w >> 32) as u32]);
+            put(w);
+            put(w >> 32);
         } else {
-            wide(&mut c.units, head, kind, what, msg, a, b);
+            put(OTHER | WIDE | kind << 4 | (what as u64) << 8);
+            for x in [step, time, cause, msg, a, b] {
+                put(x);
+                put(x >> 32);
+            }
         }
         if let Some(d) = c.decoded.get_mut() {
             d.push(head.event(kind_of(kind, what, msg, a, b)));
         }
         self.state = State { step, time, msg };
+        self.len += 1;
     }
 
     fn chunks(&self) -> impl DoubleEndedIterator<Item = &Chunk> + '_ {
         self.full.iter().chain(std::iter::once(&self.cur))
     }
 
+    /// The events of the current chunk: decoding them sends later events
+    /// through the slow path, which keeps the decoded copy up to date.
+    fn current(&self) -> &[Event] {
+        self.limit.set(0);
+        self.cur.events()
+    }
+
     pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &Event> + '_ {
+        self.limit.set(0);
         self.chunks().flat_map(|c| c.events().iter())
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.full.len() * CHUNK + self.cur.len
+        self.len
     }
 
     pub(crate) fn get(&self, i: usize) -> Option<&Event> {
-        let k = i / CHUNK;
-        let c = match k.cmp(&self.full.len()) {
-            std::cmp::Ordering::Less => &self.full[k],
-            std::cmp::Ordering::Equal => &self.cur,
-            std::cmp::Ordering::Greater => return None,
-        };
-        c.events().get(i % CHUNK)
-    }
-}
-
-/// A common event whose figures do not fit two units.
-#[cold]
-#[inline(never)]
-fn wide(units: &mut Vec<u32>, head: Head, kind: u64, what: MsgKind, msg: u64, a: u64, b: u64) {
-    units.push((OTHER | WIDE | kind << 4 | (what as u64) << 8) as u32);
-    for x in [head.step, head.time, head.cause, msg, a, b] {
-        units.extend_from_slice(&[x as u32, (x >> 32) as u32]);
+        if i >= self.cur.first {
+            return self.current().get(i - self.cur.first);
+        }
+        let k = self.full.partition_point(|c| c.first <= i) - 1;
+        let c = &self.full[k];
+        c.events().get(i - c.first)
     }
 }
 
 /// The events of chunk `c`.
 fn decode(c: &Chunk) -> Vec<Event> {
-    let mut out = Vec::with_capacity(c.len);
+    let mut out = Vec::new();
     let mut st = c.start;
-    let mut units = c.units.iter().copied();
-    let mut next = || u64::from(units.next().expect("engine invariant: the event log holds its events' units"));
+    let mut units = c.units[..c.used].iter().copied();
     let mut rare = c.rare.iter();
     let field = |w: u64, shift: u32, bits: u32| (w >> shift) & ((1 << bits) - 1);
-    for _ in 0..c.len {
-        let w = next();
+    while let Some(w) = units.next() {
+        let w = u64::from(w);
+        let mut next = || u64::from(units.next().expect("engine invariant: the event log holds its events' units"));
         let kind = w & 3;
         if kind == OTHER && w & WIDE == 0 {
             let ev = rare.next().expect("engine invariant: a rare event's unit has its event").clone();
@@ -369,6 +417,9 @@ fn decode(c: &Chunk) -> Vec<Event> {
 mod tests {
     use super::*;
     use crate::trace::StopReason;
+
+    /// More events than one chunk holds, in the tests' terms.
+    const CHUNK: usize = CAP;
 
     fn ev(step: u64, time: u64, cause: Option<u64>, kind: EventKind) -> Event {
         Event { step, time, cause, kind }
@@ -443,7 +494,7 @@ mod tests {
         let mut fast = EventLog::default();
         let mut want = Vec::new();
         let big = u64::MAX;
-        for i in 0..2 * CHUNK as u64 {
+        for i in 0..3 * CHUNK as u64 {
             let head = Head { step: i / 3, time: i / 100, cause: [0, i / 3, 1, big][i as usize % 4] };
             let (from, to) = ([0, 1, 7, big][i as usize / 4 % 4], [1, 2, big][i as usize % 3]);
             let opt = (from != 0).then_some(ActorId(from));
@@ -462,7 +513,14 @@ mod tests {
                 }
             };
             want.push(head.event(kind));
+            // Reading the chunk being filled sends the later events through
+            // the slow path, which keeps what was read up to date.
+            if i == CHUNK as u64 / 2 {
+                assert_eq!(fast.get(want.len() - 1), want.last());
+                assert_eq!(fast.len(), want.len());
+            }
         }
+        assert_eq!(fast.get(want.len() / 3), Some(&want[want.len() / 3]));
         let got: Vec<Event> = fast.iter().cloned().collect();
         assert_eq!(got, want);
     }
