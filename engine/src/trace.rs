@@ -6,7 +6,7 @@
 //! with an error naming the line instead of guessing.
 //!
 //! ```text
-//! {"format":"rehearsal-trace","version":1,"engine":"0.1.0","scenario":"counter","seed":7,...}
+//! {"format":"rehearsal-trace","version":2,"engine":"0.1.0","scenario":"counter","seed":7,...}
 //! {"step":0,"time":0,"kind":"spawn","actor":1,"name":"counter","type":"Counter"}
 //! {"step":0,"time":0,"kind":"send","msg":1,"to":1}
 //! {"step":1,"time":0,"kind":"deliver","msg":1,"actor":1}
@@ -199,7 +199,9 @@ impl Tracer {
     /// asks the run to halt.
     #[inline]
     pub(crate) fn record(&mut self, ev: Event) -> bool {
-        ev.digest(&mut self.digest);
+        let mut w = self.digest.begin();
+        ev.words(&mut w);
+        self.digest.end(w);
         self.count += 1;
         if self.out {
             return self.record_out(ev);
@@ -216,8 +218,10 @@ impl Tracer {
     #[inline(always)]
     pub(crate) fn send(&mut self, head: Head, msg: u64, from: u64, to: u64) -> bool {
         let from_id = (from != 0).then_some(ActorId(from));
-        digest_head(&mut self.digest, head.step, head.time, (head.cause != 0).then_some(head.cause));
-        digest_send(&mut self.digest, MsgId(msg), from_id, ActorId(to), MsgKind::User);
+        let mut w = self.digest.begin();
+        digest_head(&mut w, head.step, head.time, (head.cause != 0).then_some(head.cause));
+        digest_send(&mut w, MsgId(msg), from_id, ActorId(to), MsgKind::User);
+        self.digest.end(w);
         self.count += 1;
         if self.out {
             let kind =
@@ -234,8 +238,10 @@ impl Tracer {
     #[inline(always)]
     pub(crate) fn deliver(&mut self, head: Head, msg: u64, actor: u64, from: u64) -> bool {
         let from_id = (from != 0).then_some(ActorId(from));
-        digest_head(&mut self.digest, head.step, head.time, (head.cause != 0).then_some(head.cause));
-        digest_deliver(&mut self.digest, MsgId(msg), ActorId(actor), from_id);
+        let mut w = self.digest.begin();
+        digest_head(&mut w, head.step, head.time, (head.cause != 0).then_some(head.cause));
+        digest_deliver(&mut w, MsgId(msg), ActorId(actor), from_id);
+        self.digest.end(w);
         self.count += 1;
         if self.out {
             let kind = EventKind::Deliver { msg: MsgId(msg), actor: ActorId(actor), from: from_id };
@@ -250,8 +256,10 @@ impl Tracer {
     /// [`Tracer::send`] for a `done`.
     #[inline(always)]
     pub(crate) fn done(&mut self, head: Head, actor: u64, msg: u64) -> bool {
-        digest_head(&mut self.digest, head.step, head.time, (head.cause != 0).then_some(head.cause));
-        digest_done(&mut self.digest, ActorId(actor), MsgId(msg));
+        let mut w = self.digest.begin();
+        digest_head(&mut w, head.step, head.time, (head.cause != 0).then_some(head.cause));
+        digest_done(&mut w, ActorId(actor), MsgId(msg));
+        self.digest.end(w);
         self.count += 1;
         if self.out {
             return self.record_out(head.event(EventKind::Done { actor: ActorId(actor), msg: MsgId(msg) }));

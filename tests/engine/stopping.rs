@@ -31,14 +31,17 @@ impl Actor for Hop {
     }
 }
 
-/// The trace hash of a run where 20,000 actors get 1..=5 messages each:
-/// the set starts above the threshold (words drawn ahead), drops below it
-/// and to zero while words are buffered. The engine before the look-ahead
-/// gave the hash pinned below.
+/// The trace of a run where 20,000 actors get 1..=5 messages each: the set
+/// starts above the threshold (words drawn ahead), drops below it and to
+/// zero while words are buffered. The engine before the look-ahead gave
+/// the format 1 hash pinned below; the trace is checked against it by
+/// reading it back as a format 1 trace (whose reader checks the footer's
+/// hash the way format 1 computed it).
 #[test]
 fn stream_across_the_threshold_matches_the_engine_before_look_ahead() {
     let cfg = Config::seeded(77).strategy(rehearsal::Strategy::Random).trace(TraceLevel::Events);
-    let mut sys = System::new(cfg);
+    let file = rehearsal_tests::SharedBuf::default();
+    let mut sys = System::with_trace_writer(cfg, file.clone(), false);
     let n = 20_000u32;
     let peers = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     let addrs: Vec<Addr<u32>> = (0..n).map(|i| sys.spawn(&format!("a{i}"), Hop { peers: peers.clone() })).collect();
@@ -61,10 +64,30 @@ fn stream_across_the_threshold_matches_the_engine_before_look_ahead() {
     }
     assert_eq!(sys.run_until_idle(), rehearsal::RunOutcome::Idle);
     let h = format!("{:016x}", sys.trace_hash().expect("tracing is on"));
-    assert_eq!(h, PINNED_BEFORE_LOOK_AHEAD, "the schedule differs from the engine before the look-ahead");
+    assert_eq!(h, PINNED_V2, "the schedule changed");
+    sys.finish().expect("the trace is written");
+
+    // The same events as a format 1 trace, with the hash from before.
+    let text = String::from_utf8(file.bytes()).expect("UTF-8");
+    let (header, rest) = text.split_once('\n').expect("a header line");
+    let body = rest.trim_end().rsplit_once('\n').expect("an end line").0;
+    let events = body.lines().count();
+    let v1 = format!(
+        "{}\n{body}\n{{\"end\":{{\"events\":{events},\"hash\":\"{PINNED_BEFORE_LOOK_AHEAD}\"}}}}\n",
+        header.replacen("\"version\":2", "\"version\":1", 1)
+    );
+    let mut r = rehearsal::trace::TraceReader::new(v1.as_bytes(), "v1.jsonl").expect("a header");
+    assert_eq!(r.header().version, 1);
+    while let Some(_ev) =
+        r.next_event().unwrap_or_else(|e| panic!("the schedule differs from the engine before the look-ahead: {e}"))
+    {
+    }
 }
 
+/// Format 1's hash of the run, from the engine before the look-ahead.
 const PINNED_BEFORE_LOOK_AHEAD: &str = "9171dacae082efb9";
+/// Format 2's hash of the same run.
+const PINNED_V2: &str = "007137e1a28742c8";
 
 // ----- (2) a signal / send to an actor whose queue was freed -----
 

@@ -447,3 +447,42 @@ fn a_cut_trace_reads_up_to_the_cut() {
     // A bad header is still an error.
     assert!(rehearsal::trace::read_trace_prefix(write("prefix-bad", b"hello\n")).is_err());
 }
+
+/// Format 1 (one chain step a word) is still read, its hash checked the
+/// way it was written: the events of `rehearsal run counter --seed 7`, as
+/// the engine before format 2 wrote them, with the hash it gave them.
+#[test]
+fn a_format_1_trace_is_read_with_its_own_hash() {
+    const FORMAT_1_HASH: &str = "e3d5ea21117a22ce";
+    let path = temp_path("format-1", "jsonl");
+    let scenario = rehearsal_scenarios::find("counter").expect("the counter scenario");
+    let params = rehearsal_scenarios::Params::resolve(scenario, &[]).expect("default parameters");
+    let cfg =
+        Config::seeded(7).strategy(Strategy::Random).trace(TraceLevel::Events).scenario("counter", params.to_json());
+    let mut sys = System::with_trace_writer(cfg, File::create(&path).expect("create"), false);
+    let _ = scenario.run(&mut sys).expect("the scenario runs");
+    sys.finish().expect("write the trace");
+    let v2 = read_trace(&path).expect("the format 2 trace reads back");
+    assert_eq!(v2.header.version, FORMAT_VERSION);
+    assert_ne!(v2.footer.hash, FORMAT_1_HASH, "the formats hash differently");
+
+    let original = lines_of(&path);
+    let as_format_1 = |hash: &str| {
+        let mut l = original.clone();
+        l[0] = l[0].replacen(&format!("\"version\":{FORMAT_VERSION}"), "\"version\":1", 1);
+        let end = l.len() - 1;
+        l[end] = l[end].replacen(&v2.footer.hash, hash, 1);
+        write_lines(&path, &l);
+    };
+    as_format_1(FORMAT_1_HASH);
+    let v1 = read_trace(&path).expect("a format 1 trace with its own hash reads");
+    assert_eq!(v1.header.version, 1);
+    assert_eq!(v1.events, v2.events);
+
+    // Format 2's hash in a format 1 trace is a mismatch, and so is a
+    // format 1 hash one digit off.
+    as_format_1(&v2.footer.hash);
+    assert!(matches!(err_of(&path).kind, TraceErrorKind::HashMismatch { .. }));
+    as_format_1("e3d5ea21117a22cf");
+    assert!(matches!(err_of(&path).kind, TraceErrorKind::HashMismatch { .. }));
+}

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::address::{ActorId, MsgId};
 use crate::supervision::Directive;
-use crate::trace::hash::Digest;
+use crate::trace::hash::Words;
 
 /// One thing that happened in a run.
 ///
@@ -71,7 +71,8 @@ impl StopReason {
 }
 
 impl StopReason {
-    pub(crate) fn digest(&self, d: &mut Digest) {
+    /// Gives the reason's words to `d` (see [`Event::words`]).
+    pub(crate) fn words(&self, d: &mut impl Words) {
         match self {
             StopReason::Normal => d.u64(1),
             StopReason::Shutdown => d.u64(2),
@@ -485,16 +486,16 @@ impl EventKind {
 }
 
 #[inline(always)]
-fn opt_id(d: &mut Digest, a: Option<ActorId>) {
+fn opt_id(d: &mut impl Words, a: Option<ActorId>) {
     d.u64(a.map_or(0, |a| a.0));
 }
 
-// The encodings of the events of every message, shared by `Event::digest`
+// The encodings of the events of every message, shared by `Event::words`
 // and the tracer's fast paths, which hash them without building an `Event`.
 
 /// Folds an event's step, time and cause into `d`.
 #[inline(always)]
-pub(crate) fn digest_head(d: &mut Digest, step: u64, time: u64, cause: Option<u64>) {
+pub(crate) fn digest_head(d: &mut impl Words, step: u64, time: u64, cause: Option<u64>) {
     d.u64(step);
     d.u64(time);
     d.u64(cause.map_or(u64::MAX, |c| c));
@@ -502,7 +503,7 @@ pub(crate) fn digest_head(d: &mut Digest, step: u64, time: u64, cause: Option<u6
 
 /// Folds a `send` (its payload aside) into `d`.
 #[inline(always)]
-pub(crate) fn digest_send(d: &mut Digest, msg: MsgId, from: Option<ActorId>, to: ActorId, what: MsgKind) {
+pub(crate) fn digest_send(d: &mut impl Words, msg: MsgId, from: Option<ActorId>, to: ActorId, what: MsgKind) {
     d.u64(2);
     d.u64(msg.0);
     opt_id(d, from);
@@ -512,7 +513,7 @@ pub(crate) fn digest_send(d: &mut Digest, msg: MsgId, from: Option<ActorId>, to:
 
 /// Folds a `deliver` into `d`.
 #[inline(always)]
-pub(crate) fn digest_deliver(d: &mut Digest, msg: MsgId, actor: ActorId, from: Option<ActorId>) {
+pub(crate) fn digest_deliver(d: &mut impl Words, msg: MsgId, actor: ActorId, from: Option<ActorId>) {
     d.u64(3);
     d.u64(msg.0);
     d.u64(actor.0);
@@ -521,16 +522,17 @@ pub(crate) fn digest_deliver(d: &mut Digest, msg: MsgId, actor: ActorId, from: O
 
 /// Folds a `done` into `d`.
 #[inline(always)]
-pub(crate) fn digest_done(d: &mut Digest, actor: ActorId, msg: MsgId) {
+pub(crate) fn digest_done(d: &mut impl Words, actor: ActorId, msg: MsgId) {
     d.u64(4);
     d.u64(actor.0);
     d.u64(msg.0);
 }
 
 impl Event {
-    /// Folds this event into a running digest. The encoding is fixed here,
-    /// field by field, so hashes are stable across Rust versions and machines.
-    pub(crate) fn digest(&self, d: &mut Digest) {
+    /// Gives this event's words to `d`, in the order the trace hash takes
+    /// them (see `trace::hash`). The encoding is fixed here, field by
+    /// field, so hashes are stable across Rust versions and machines.
+    pub(crate) fn words(&self, d: &mut impl Words) {
         digest_head(d, self.step, self.time, self.cause);
         match &self.kind {
             EventKind::Spawn { actor, parent, name, type_name, mailbox, strategy } => {
@@ -606,19 +608,19 @@ impl Event {
             EventKind::Stop { actor, reason } => {
                 d.u64(12);
                 d.u64(actor.0);
-                reason.digest(d);
+                reason.words(d);
             }
             EventKind::Suspend { actor, reason } => {
                 d.u64(14);
                 d.u64(actor.0);
-                reason.digest(d);
+                reason.words(d);
             }
             EventKind::Decision { supervisor, child, directive, reason } => {
                 d.u64(15);
                 d.u64(supervisor.0);
                 d.u64(child.0);
                 d.u64(*directive as u64);
-                reason.digest(d);
+                reason.words(d);
             }
             EventKind::Restart { actor, from, to } => {
                 d.u64(16);

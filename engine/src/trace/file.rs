@@ -9,14 +9,18 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::event::Event;
-use super::hash::Digest;
+use super::hash::{ChainDigest, Digest};
 use crate::config::{Strategy, TraceLevel};
 
 /// The `format` field of every trace header.
 pub const FORMAT_NAME: &str = "rehearsal-trace";
 
 /// The trace format version this engine writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+///
+/// Version 2 changed only how the footer's hash folds the events in (see
+/// the module `trace::hash`): version 1 traces are still read, and their
+/// hash checked, the way they were written.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The first line of a trace: everything needed to rebuild the run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -218,10 +222,36 @@ pub struct TraceReader<R> {
     header: TraceHeader,
     line_no: u64,
     buf: String,
-    digest: Digest,
+    digest: ReadDigest,
     read: u64,
     footer: Option<TraceFooter>,
     done: bool,
+}
+
+/// The running hash of the events read, in the header's format.
+enum ReadDigest {
+    V1(ChainDigest),
+    V2(Digest),
+}
+
+impl ReadDigest {
+    fn event(&mut self, ev: &Event) {
+        match self {
+            ReadDigest::V1(d) => ev.words(d),
+            ReadDigest::V2(d) => {
+                let mut w = d.begin();
+                ev.words(&mut w);
+                d.end(w);
+            }
+        }
+    }
+
+    fn value(&self) -> u64 {
+        match self {
+            ReadDigest::V1(d) => d.value(),
+            ReadDigest::V2(d) => d.value(),
+        }
+    }
 }
 
 /// A whole trace in memory.
@@ -340,7 +370,7 @@ impl<R: BufRead> TraceReader<R> {
             },
             line_no: 0,
             buf: String::new(),
-            digest: Digest::START,
+            digest: ReadDigest::V2(Digest::START),
             read: 0,
             footer: None,
             done: false,
@@ -370,6 +400,9 @@ impl<R: BufRead> TraceReader<R> {
         }
         r.header = serde_json::from_value(v)
             .map_err(|e| r.error(TraceErrorKind::NotATrace(format!("bad header: {}", Self::json_error(&e)))))?;
+        if r.header.version == 1 {
+            r.digest = ReadDigest::V1(ChainDigest::START);
+        }
         Ok(r)
     }
 
@@ -455,7 +488,7 @@ impl<R: BufRead> TraceReader<R> {
         }
         let ev: Event =
             serde_json::from_str(&self.buf).map_err(|e| self.error(TraceErrorKind::BadLine(Self::json_error(&e))))?;
-        ev.digest(&mut self.digest);
+        self.digest.event(&ev);
         self.read += 1;
         Ok(Some(ev))
     }
