@@ -126,7 +126,7 @@ const MAX_SPARE: usize = 256;
 
 impl Drop for EventLog {
     fn drop(&mut self) {
-        let cur = std::mem::replace(&mut self.cur.units, Box::default());
+        let cur = std::mem::take(&mut self.cur.units);
         let units = self.full.iter_mut().map(|c| std::mem::take(&mut c.units)).chain(std::iter::once(cur));
         // `try_with`: a log dropped while the thread ends just frees.
         let _ = SPARE.try_with(|s| {
