@@ -16,8 +16,9 @@
 //! Reading decodes a chunk of events once, on first access, into a cache
 //! that later records extend; so [`System::events`](crate::System::events)
 //! still lends `&Event`s and a run that never reads its events never builds
-//! one. Once the chunk being filled has been read, every later event takes
-//! the slow path, which keeps its decoded copy up to date.
+//! one. Once the chunk being filled has been read, its later events take
+//! the slow path, which keeps its decoded copy up to date (until the next
+//! chunk starts).
 
 use std::cell::{Cell, OnceCell, RefCell};
 
@@ -424,11 +425,11 @@ fn decode(c: &Chunk) -> Vec<Event> {
         } else {
             let (w, bits, shifts) =
                 if w & SMALL != 0 { (w, SMALL_BITS, SMALL_SHIFTS) } else { (w | next() << 32, WORD_BITS, WORD_SHIFTS) };
-            let step = st.step + u64::from(w & STEP_NEXT != 0);
+            let step = st.step.wrapping_add(u64::from(w & STEP_NEXT != 0));
             let cause = match field(w, CAUSE_SHIFT, 2) {
                 0 => 0,
                 CAUSE_SELF => step,
-                _ => step - 1,
+                _ => step.wrapping_sub(1),
             };
             let msg = unzigzag(st.msg, field(w, shifts.0, bits.0));
             let (a, b) = (field(w, shifts.1, bits.1), field(w, shifts.2, bits.2));
@@ -499,6 +500,10 @@ mod tests {
         // Also a step and a time that go back, and a cause after its step.
         want.push(ev(1, 0, None, EventKind::Done { actor: ActorId(1), msg: MsgId(1) }));
         want.push(ev(2, 5, Some(9), EventKind::Done { actor: ActorId(1), msg: MsgId(1) }));
+        // A cause the step before step 0 (wrapping both ways).
+        want.push(ev(0, 5, Some(u64::MAX), EventKind::Done { actor: ActorId(1), msg: MsgId(1) }));
+        want.push(ev(u64::MAX, 5, Some(u64::MAX), EventKind::Done { actor: ActorId(1), msg: MsgId(1) }));
+        want.push(ev(0, 5, Some(u64::MAX), EventKind::Done { actor: ActorId(1), msg: MsgId(1) }));
         let mut log = EventLog::default();
         for (i, e) in want.iter().enumerate() {
             log.push(e.clone());
