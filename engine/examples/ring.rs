@@ -1,5 +1,6 @@
-//! A ring of N actors with T tokens of H hops each: `cargo run --release -p rehearsal --example ring -- N T H`
-//! (the `ring` benchmarks, for timing and counting instructions per message).
+//! A ring of N actors with T tokens of H hops each: `cargo run --release -p rehearsal --example ring -- N T H [off|events]`
+//! (the `ring` benchmarks, for timing and counting instructions per message;
+//! `events` keeps the trace in memory).
 use rehearsal::{Config, RunOutcome, TraceLevel};
 
 #[path = "../benches/workloads/mod.rs"]
@@ -7,9 +8,15 @@ mod workloads;
 use workloads::RingMsg;
 
 fn main() {
-    let a: Vec<u64> = std::env::args().skip(1).map(|a| a.parse().unwrap()).collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let a: Vec<u64> = args.iter().take(3).map(|a| a.parse().expect("usage: ring N T H [off|events]")).collect();
     let (n, tokens, hops) = (a[0] as usize, a[1] as usize, a[2]);
-    let (mut sys, nodes) = workloads::ring(Config::seeded(42).trace(TraceLevel::Off).max_steps(u64::MAX), n);
+    let level = match args.get(3).map(String::as_str) {
+        None | Some("off") => TraceLevel::Off,
+        Some("events") => TraceLevel::Events,
+        Some(other) => panic!("unknown trace level {other}"),
+    };
+    let (mut sys, nodes) = workloads::ring(Config::seeded(42).trace(level).max_steps(u64::MAX), n);
     let stride = n / tokens;
     for rep in 0..2 {
         let start = std::time::Instant::now();

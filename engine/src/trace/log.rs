@@ -4,14 +4,16 @@
 //! done). Kept as [`Event`] values that is over 100 bytes each, and a run of
 //! a million messages would write hundreds of megabytes of fresh memory:
 //! most of the cost of tracing. So the log keeps each of those three kinds
-//! in one 32-bit unit when its figures are small relative to the event
-//! before (a few actors, the usual case), in two when they are larger, in a
-//! few more otherwise, and every other event (spawns, failures,
-//! payloads…: rare) whole, on the side.
+//! relative to the event before: in one 32-bit unit when its figures are
+//! small (a few actors, caused by its own step or the one before: the usual
+//! case in a ping-pong), in two when they are larger (up to 32,767 actors,
+//! a cause up to 16,382 steps back: a delivery with many messages in
+//! flight), in three up to 8 million actors, in thirteen otherwise; and
+//! every other event (spawns, failures, payloads…: rare) whole, on the side.
 //!
-//! The usual event (one unit) takes a short fast path: a few shifts and
-//! one test of them all, one store. Anything else (two units, a wide or a
-//! rare event, a full chunk) goes to a slow path out of line.
+//! An event of one or two units takes a short fast path: a few shifts, a
+//! test of them all, one store. Anything else (three units or more, a rare
+//! event, a full chunk) goes to a slow path out of line.
 //!
 //! Reading decodes a chunk of events once, on first access, into a cache
 //! that later records extend; so [`System::events`](crate::System::events)
@@ -71,28 +73,34 @@ const OTHER: u64 = 0;
 const SEND: u64 = 1;
 const DELIVER: u64 = 2;
 const DONE: u64 = 3;
-// A compact event (kind SEND, DELIVER or DONE) is of a user message if a
-// send, at the time of the event before; bit 2 tells its size. Then bit 3
-// is set if its step is one more than the step before (else the same),
-// bits 4-5 give its cause (none, its own step, the step before), and
-// follow `zigzag(msg - last msg)` and the two actor fields (see
-// `EventLog::compact`): in one unit, 9, 9 and 8 bits; in two (one 64-bit
-// word, low half first), 18, 20 and 20 bits.
+// A short compact event (kind SEND, DELIVER or DONE) is of a user
+// message if a send, at the time of the event before; bit 2 tells its size
+// (set: one unit, clear: two, one 64-bit word low half first). Then bit 3
+// is set if its step is one more than the step before (else the same), and
+// follow its cause (0 for none, else the steps back from its own plus one:
+// 1 for its own step), `zigzag(msg - last msg)` and the two actor fields
+// (see `EventLog::compact`): in one unit, 2, 9, 9 and 8 bits; in two, 14,
+// 16, 15 and 15 bits.
 const SMALL: u64 = 1 << 2;
 const STEP_NEXT: u64 = 1 << 3;
-const CAUSE_SHIFT: u32 = 4;
-const CAUSE_SELF: u64 = 1;
-const CAUSE_PREV: u64 = 2;
-const MSG_SHIFT: u32 = 6;
-/// (msg, a, b) bits and shifts in one unit, and in two.
-const SMALL_BITS: (u32, u32, u32) = (9, 9, 8);
-const SMALL_SHIFTS: (u32, u32, u32) = (MSG_SHIFT, 15, 24);
-const WORD_BITS: (u32, u32, u32) = (18, 20, 20);
-const WORD_SHIFTS: (u32, u32, u32) = (MSG_SHIFT, 24, 44);
-// Kind OTHER, bit 3: a rare event (0, the next of the chunk's rare
-// events), or a wide one (1): a common event in 13 units (this one with
-// its kind in bits 4-5 and its message kind in bits 8-15, then step, time,
-// cause (0 for none), message, and the two actor fields, each in two).
+/// (cause, msg, a, b) bits and shifts in one unit, and in two.
+const SMALL_BITS: [u32; 4] = [2, 9, 9, 8];
+const SMALL_SHIFTS: [u32; 4] = [4, 6, 15, 24];
+const WORD_BITS: [u32; 4] = [14, 16, 15, 15];
+const WORD_SHIFTS: [u32; 4] = [4, 18, 34, 49];
+// Kind OTHER, bit 2 set: a long compact event, in three units (96 bits,
+// low unit first): bit 3 as STEP_NEXT, its kind in bits 4-5, then its
+// cause as in a short one (22 bits), `zigzag(msg - last msg)` (22 bits)
+// and the two actor fields (23 bits each): events of up to 8 million
+// actors.
+const LONG: u64 = 1 << 2;
+const LONG_BITS: (u32, u32, u32, u32) = (22, 22, 23, 23);
+const LONG_SHIFTS: (u32, u32, u32, u32) = (6, 28, 50, 73);
+// Kind OTHER, bit 2 clear, bit 3: a rare event (0, the next of the chunk's
+// rare events), or a wide one (1): a common event in 13 units (this one
+// with its kind in bits 4-5 and its message kind in bits 8-15, then step,
+// time, cause (0 for none), message, and the two actor fields, each in
+// two).
 const WIDE: u64 = 1 << 3;
 
 /// The events kept in memory: appended in chunks, so a long run never
@@ -209,18 +217,47 @@ impl Head {
     }
 }
 
-/// The cause field of a compact event: 0 for none, [`CAUSE_SELF`],
-/// [`CAUSE_PREV`], or 3 if none of those says it.
+/// The cause field of a compact event: 0 for none, else the steps back
+/// from `step` plus one (1 for `step` itself; wrapping, so a cause after
+/// its step is a big number that fits no short or long form).
 #[inline(always)]
-fn cause_mode(step: u64, cause: u64) -> u64 {
-    if cause == step {
-        CAUSE_SELF
-    } else if cause.wrapping_add(1) == step {
-        CAUSE_PREV
-    } else if cause == 0 {
+fn cause_field(step: u64, cause: u64) -> u64 {
+    if cause == 0 {
         0
     } else {
-        3
+        step.wrapping_sub(cause).wrapping_add(1)
+    }
+}
+
+/// The cause of a compact event from its cause field.
+fn cause_of(step: u64, c: u64) -> u64 {
+    if c == 0 {
+        0
+    } else {
+        step.wrapping_sub(c - 1)
+    }
+}
+
+/// A short compact event's first unit, or its 64-bit word and `true` for
+/// two units, if the event is one (see [`SMALL`]).
+#[inline(always)]
+fn short(head: Head, st: State, kind: u64, what: MsgKind, z: u64, a: u64, b: u64) -> Option<(u64, bool)> {
+    let step_delta = head.step.wrapping_sub(st.step);
+    let c = cause_field(head.step, head.cause);
+    let same = step_delta >> 1 | (head.time ^ st.time);
+    if what != MsgKind::User || same != 0 {
+        return None;
+    }
+    let fields = [c, z, a, b];
+    let head_bits = kind | step_delta << 3;
+    let over = |bits: [u32; 4]| (0..4).fold(0, |o, k| o | fields[k] >> bits[k]);
+    let put = |shifts: [u32; 4]| (0..4).fold(head_bits, |w, k| w | fields[k] << shifts[k]);
+    if over(SMALL_BITS) == 0 {
+        Some((put(SMALL_SHIFTS) | SMALL, false))
+    } else if over(WORD_BITS) == 0 {
+        Some((put(WORD_SHIFTS), true))
+    } else {
+        None
     }
 }
 
@@ -307,18 +344,13 @@ impl EventLog {
     #[inline(always)]
     fn compact(&mut self, head: Head, kind: u64, what: MsgKind, msg: u64, a: u64, b: u64) {
         let st = self.state;
-        let step_delta = head.step.wrapping_sub(st.step);
-        let mode = cause_mode(head.step, head.cause);
         let z = zigzag(st.msg, msg);
-        let (zs, as_, bs) = SMALL_SHIFTS;
-        let (zb, ab, bb) = SMALL_BITS;
-        let big = step_delta >> 1 | (head.time ^ st.time) | z >> zb | a >> ab | b >> bb;
         let used = self.cur.used;
-        if big == 0 && mode != 3 && what == MsgKind::User && used < self.limit.get() {
-            let w = kind | SMALL | step_delta << 3 | mode << CAUSE_SHIFT | z << zs | a << as_ | b << bs;
-            if let Some(u) = self.cur.units.get_mut(used) {
-                *u = w as u32;
-                self.cur.used = used + 1;
+        if let (Some((w, two)), true) = (short(head, st, kind, what, z, a, b), used < self.limit.get()) {
+            if let Some(u) = self.cur.units.get_mut(used..used + 2) {
+                u[0] = w as u32;
+                u[1] = (w >> 32) as u32;
+                self.cur.used = used + 1 + usize::from(two);
                 self.state.step = head.step;
                 self.state.msg = msg;
                 self.len += 1;
@@ -336,25 +368,21 @@ impl EventLog {
         self.room();
         let Head { step, time, cause } = head;
         let st = self.state;
-        let step_delta = step.wrapping_sub(st.step);
-        let mode = cause_mode(step, cause);
         let z = zigzag(st.msg, msg);
-        let fits = |(zb, ab, bb): (u32, u32, u32)| z < 1 << zb && a < 1 << ab && b < 1 << bb;
-        let common = step_delta <= 1 && time == st.time && mode != 3 && what == MsgKind::User;
-        let head_bits = kind | step_delta << 3 | mode << CAUSE_SHIFT;
         let c = &mut self.cur;
         let mut put = |u: u64| {
             c.units[c.used] = u as u32;
             c.used += 1;
         };
-        if common && fits(SMALL_BITS) {
-            let (zs, as_, bs) = SMALL_SHIFTS;
-            put(head_bits | SMALL | z << zs | a << as_ | b << bs);
-        } else if common && fits(WORD_BITS) {
-            let (zs, as_, bs) = WORD_SHIFTS;
-            let w = head_bits | z << zs | a << as_ | b << bs;
+        if let Some((w, two)) = short(head, st, kind, what, z, a, b) {
             put(w);
-            put(w >> 32);
+            if two {
+                put(w >> 32);
+            }
+        } else if let Some(w) = long(head, st, kind, what, z, a, b) {
+            put(w as u64);
+            put((w >> 32) as u64);
+            put((w >> 64) as u64);
         } else {
             put(OTHER | WIDE | kind << 4 | (what as u64) << 8);
             for x in [step, time, cause, msg, a, b] {
@@ -399,25 +427,58 @@ impl EventLog {
     }
 }
 
+/// The three units of a long compact event (see [`LONG`]), if it is one.
+fn long(head: Head, st: State, kind: u64, what: MsgKind, z: u64, a: u64, b: u64) -> Option<u128> {
+    let step_delta = head.step.wrapping_sub(st.step);
+    let c = cause_field(head.step, head.cause);
+    let (cb, zb, ab, bb) = LONG_BITS;
+    let fits = c < 1 << cb && z < 1 << zb && a < 1 << ab && b < 1 << bb;
+    if !(fits && step_delta <= 1 && head.time == st.time && what == MsgKind::User) {
+        return None;
+    }
+    let (cs, zs, as_, bs) = LONG_SHIFTS;
+    let w = u128::from(OTHER | LONG | step_delta << 3 | kind << 4)
+        | u128::from(c) << cs
+        | u128::from(z) << zs
+        | u128::from(a) << as_
+        | u128::from(b) << bs;
+    Some(w)
+}
+
 /// The events of chunk `c`.
 fn decode(c: &Chunk) -> Vec<Event> {
     let mut out = Vec::new();
     let mut st = c.start;
     let mut units = c.units[..c.used].iter().copied();
     let mut rare = c.rare.iter();
-    let field = |w: u64, shift: u32, bits: u32| (w >> shift) & ((1 << bits) - 1);
     while let Some(w) = units.next() {
         let w = u64::from(w);
         let mut next = || u64::from(units.next().expect("engine invariant: the event log holds its events' units"));
         let kind = w & 3;
-        if kind == OTHER && w & WIDE == 0 {
+        if kind == OTHER && w & (WIDE | LONG) == 0 {
             let ev = rare.next().expect("engine invariant: a rare event's unit has its event").clone();
             st.step = ev.step;
             st.time = ev.time;
             out.push(ev);
             continue;
         }
-        let (head, kind, what, msg, a, b) = if kind == OTHER {
+        let (head, kind, what, msg, a, b) = if kind == OTHER && w & LONG != 0 {
+            let w = u128::from(w) | u128::from(next()) << 32 | u128::from(next()) << 64;
+            let field = |shift: u32, bits: u32| (w >> shift) as u64 & ((1 << bits) - 1);
+            let (cb, zb, ab, bb) = LONG_BITS;
+            let (cs, zs, as_, bs) = LONG_SHIFTS;
+            let step = st.step.wrapping_add(u64::from(w as u64 & STEP_NEXT != 0));
+            let cause = cause_of(step, field(cs, cb));
+            let msg = unzigzag(st.msg, field(zs, zb));
+            (
+                Head { step, time: st.time, cause },
+                (w as u64 >> 4) & 3,
+                MsgKind::User,
+                msg,
+                field(as_, ab),
+                field(bs, bb),
+            )
+        } else if kind == OTHER {
             let mut long = || next() | next() << 32;
             let head = Head { step: long(), time: long(), cause: long() };
             let (msg, a, b) = (long(), long(), long());
@@ -425,14 +486,11 @@ fn decode(c: &Chunk) -> Vec<Event> {
         } else {
             let (w, bits, shifts) =
                 if w & SMALL != 0 { (w, SMALL_BITS, SMALL_SHIFTS) } else { (w | next() << 32, WORD_BITS, WORD_SHIFTS) };
+            let f = |k: usize| (w >> shifts[k]) & ((1 << bits[k]) - 1);
             let step = st.step.wrapping_add(u64::from(w & STEP_NEXT != 0));
-            let cause = match field(w, CAUSE_SHIFT, 2) {
-                0 => 0,
-                CAUSE_SELF => step,
-                _ => step.wrapping_sub(1),
-            };
-            let msg = unzigzag(st.msg, field(w, shifts.0, bits.0));
-            let (a, b) = (field(w, shifts.1, bits.1), field(w, shifts.2, bits.2));
+            let cause = cause_of(step, f(0));
+            let msg = unzigzag(st.msg, f(1));
+            let (a, b) = (f(2), f(3));
             (Head { step, time: st.time, cause }, kind, MsgKind::User, msg, a, b)
         };
         st = State { step: head.step, time: head.time, msg };
@@ -500,6 +558,21 @@ mod tests {
         // Also a step and a time that go back, and a cause after its step.
         want.push(ev(1, 0, None, EventKind::Done { actor: ActorId(1), msg: MsgId(1) }));
         want.push(ev(2, 5, Some(9), EventKind::Done { actor: ActorId(1), msg: MsgId(1) }));
+        // Long forms: many actors, a cause some steps back or none; and
+        // figures just past what they hold.
+        for (actor, back, msg) in [(5_000_000, Some(5), 9), (5_000_000, None, 10), ((1 << 23) - 1, Some(1 << 21), 3)] {
+            let step = 5_000_000u64;
+            let cause = back.map(|b| step - b);
+            want.push(ev(step, 7, cause, EventKind::Deliver { msg: MsgId(msg), actor: ActorId(actor), from: None }));
+            want.push(ev(
+                step,
+                7,
+                cause,
+                EventKind::Deliver { msg: MsgId(msg), actor: ActorId(2), from: Some(ActorId(actor)) },
+            ));
+        }
+        want.push(ev(5_000_000, 7, Some(5_000_000 - (1 << 22)), EventKind::Done { actor: ActorId(1), msg: MsgId(1) }));
+        want.push(ev(5_000_000, 7, None, EventKind::Done { actor: ActorId(1 << 23), msg: MsgId(1 << 40) }));
         // A cause the step before step 0 (wrapping both ways).
         want.push(ev(0, 5, Some(u64::MAX), EventKind::Done { actor: ActorId(1), msg: MsgId(1) }));
         want.push(ev(u64::MAX, 5, Some(u64::MAX), EventKind::Done { actor: ActorId(1), msg: MsgId(1) }));
@@ -519,6 +592,34 @@ mod tests {
         assert!(back.iter().eq(want.iter().rev()));
         assert_eq!(log.get(want.len() - 1), want.last());
         assert_eq!(log.get(want.len()), None);
+    }
+
+    #[test]
+    fn each_form_takes_its_units() {
+        // (event, units) one after another from step 100, time 0, message 50.
+        let deliver = |step: u64, cause: Option<u64>, msg: u64, actor: u64| {
+            ev(step, 0, cause, EventKind::Deliver { msg: MsgId(msg), actor: ActorId(actor), from: Some(ActorId(1)) })
+        };
+        let cases = [
+            (deliver(100, Some(100), 50, 2), 1),
+            (deliver(101, Some(100), 51, 600), 2),
+            (deliver(101, Some(90), 52, 3), 2),
+            (deliver(30_000, Some(100), 53, 3), 13),
+            (deliver(30_000, Some(10_000), 54, 3), 3),
+            (deliver(30_001, None, 55, 5_000_000), 3),
+            (deliver(30_001, Some(1), 1 << 30, 3), 13),
+            (ev(30_001, 0, None, EventKind::Interrupted {}), 1),
+        ];
+        let mut log = EventLog::default();
+        log.state = State { step: 100, time: 0, msg: 50 };
+        log.cur.start = log.state;
+        for (e, units) in &cases {
+            let before = log.cur.used;
+            log.push(e.clone());
+            assert_eq!(log.cur.used - before, *units, "{e:?}");
+        }
+        let got: Vec<Event> = log.iter().cloned().collect();
+        assert!(got.iter().eq(cases.iter().map(|c| &c.0)));
     }
 
     #[test]
