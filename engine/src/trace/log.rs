@@ -248,17 +248,16 @@ fn short(head: Head, st: State, kind: u64, what: MsgKind, z: u64, a: u64, b: u64
     if what != MsgKind::User || same != 0 {
         return None;
     }
-    let fields = [c, z, a, b];
     let head_bits = kind | step_delta << 3;
-    let over = |bits: [u32; 4]| (0..4).fold(0, |o, k| o | fields[k] >> bits[k]);
-    let put = |shifts: [u32; 4]| (0..4).fold(head_bits, |w, k| w | fields[k] << shifts[k]);
-    if over(SMALL_BITS) == 0 {
-        Some((put(SMALL_SHIFTS) | SMALL, false))
-    } else if over(WORD_BITS) == 0 {
-        Some((put(WORD_SHIFTS), true))
-    } else {
-        None
+    let (n, s) = (SMALL_BITS, SMALL_SHIFTS);
+    if c >> n[0] | z >> n[1] | a >> n[2] | b >> n[3] == 0 {
+        return Some((head_bits | SMALL | c << s[0] | z << s[1] | a << s[2] | b << s[3], false));
     }
+    let (n, s) = (WORD_BITS, WORD_SHIFTS);
+    if c >> n[0] | z >> n[1] | a >> n[2] | b >> n[3] == 0 {
+        return Some((head_bits | c << s[0] | z << s[1] | a << s[2] | b << s[3], true));
+    }
+    None
 }
 
 impl EventLog {
