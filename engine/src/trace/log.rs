@@ -593,6 +593,109 @@ mod tests {
         assert_eq!(log.get(want.len()), None);
     }
 
+    /// Random events through every push, with reads at random moments
+    /// (of the chunk being filled, of older ones, past the end): what is
+    /// read is always what was pushed.
+    #[test]
+    fn random_pushes_and_reads_read_back_what_was_pushed() {
+        use rand::{Rng, SeedableRng};
+        for seed in 0..12u64 {
+            let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let mut log = EventLog::default();
+            let mut want: Vec<Event> = Vec::new();
+            let (mut step, mut time, mut msg) = (0u64, 0u64, 0u64);
+            let read_every = [40u64, 2_000, 20_000][seed as usize % 3];
+            let actor = |r: &mut rand_chacha::ChaCha8Rng| match r.random_range(0..7) {
+                0 => 0,
+                1 => r.random_range(1..300),
+                2 => r.random_range(300..40_000),
+                3 => r.random_range(1..1 << 24),
+                4 => u64::MAX - r.random_range(0..3),
+                _ => r.random_range(1..5),
+            };
+            for _ in 0..25_000 {
+                match r.random_range(0..40) {
+                    0 => step = step.wrapping_add(r.random_range(0..50_000)),
+                    1 => step = r.random_range(0..3),
+                    2..=24 => step = step.wrapping_add(1),
+                    _ => {}
+                }
+                if r.random_range(0..40) == 0 {
+                    time = if r.random_range(0..10) == 0 {
+                        r.random_range(0..3)
+                    } else {
+                        time + r.random_range(0..1 << 20)
+                    };
+                }
+                msg = match r.random_range(0..10) {
+                    0 => r.random(),
+                    1 => msg.wrapping_sub(r.random_range(0..70_000)),
+                    _ => msg.wrapping_add(r.random_range(0..300)),
+                };
+                let cause = match r.random_range(0..8) {
+                    0 => 0,
+                    1 | 2 => step,
+                    3 => step.wrapping_sub(1),
+                    4 => step.wrapping_sub(r.random_range(0..20_000)),
+                    5 => step.wrapping_sub(r.random_range(0..1 << 23)),
+                    _ => r.random(),
+                };
+                let head = Head { step, time, cause };
+                let (a, b) = (actor(&mut r), actor(&mut r));
+                let opt = |x: u64| (x != 0).then_some(ActorId(x));
+                let ev = match (r.random_range(0..8), r.random_bool(0.5)) {
+                    (0 | 1, true) => {
+                        log.push_send(head, msg, a, b);
+                        head.event(EventKind::Send {
+                            msg: MsgId(msg),
+                            from: opt(a),
+                            to: ActorId(b),
+                            what: MsgKind::User,
+                            payload: None,
+                        })
+                    }
+                    (2 | 3, true) => {
+                        log.push_deliver(head, msg, a, b);
+                        head.event(EventKind::Deliver { msg: MsgId(msg), actor: ActorId(a), from: opt(b) })
+                    }
+                    (4 | 5, true) => {
+                        log.push_done(head, a, msg);
+                        head.event(EventKind::Done { actor: ActorId(a), msg: MsgId(msg) })
+                    }
+                    (k, _) => {
+                        let from = if r.random_range(0..9) == 0 { Some(ActorId(0)) } else { opt(a) };
+                        let cause = if r.random_range(0..9) == 0 { Some(0) } else { (cause != 0).then_some(cause) };
+                        let what = if r.random_range(0..6) == 0 { MsgKind::Credit } else { MsgKind::User };
+                        let payload = (r.random_range(0..20) == 0).then(|| "Ping { n: 1 }".into());
+                        let kind = match k {
+                            0 | 1 => EventKind::Send { msg: MsgId(msg), from, to: ActorId(b), what, payload },
+                            2 | 3 => EventKind::Deliver { msg: MsgId(msg), actor: ActorId(b), from },
+                            4 | 5 => EventKind::Done { actor: ActorId(a), msg: MsgId(msg) },
+                            6 => EventKind::Interrupted {},
+                            _ => EventKind::Stop { actor: ActorId(a), reason: StopReason::Normal },
+                        };
+                        let e = Event { step, time, cause, kind };
+                        log.push(e.clone());
+                        e
+                    }
+                };
+                want.push(ev);
+                assert_eq!(log.len(), want.len());
+                if r.random_range(0..read_every) == 0 {
+                    let n = want.len();
+                    for i in [n - 1, n, r.random_range(0..n), n.saturating_sub(r.random_range(0..20_000))] {
+                        assert_eq!(log.get(i), want.get(i), "seed {seed}: event {i} of {n}");
+                    }
+                    let k = r.random_range(0..=n);
+                    assert!(log.iter().take(k).eq(want.iter().take(k)), "seed {seed}: the first {k} of {n}");
+                }
+            }
+            assert!(log.iter().eq(want.iter()), "seed {seed}");
+            assert!(log.iter().rev().eq(want.iter().rev()), "seed {seed}");
+            assert!(log.full.len() >= 2, "seed {seed}: the run spans chunks");
+        }
+    }
+
     #[test]
     fn each_form_takes_its_units() {
         // (event, units) one after another from step 100, time 0, message 50.
