@@ -2,6 +2,7 @@
 //! and the way of one message through them (ARCHITECTURE.md).
 
 use std::fmt;
+use std::fmt::Write as _;
 
 use compact_str::{format_compact, CompactString};
 use rand_chacha::ChaCha8Rng;
@@ -75,6 +76,8 @@ pub(crate) struct Core {
     pub(crate) dead: Vec<DeadLetter>,
     pub(crate) asks: Asks,
     pub(crate) trace: Tracer,
+    /// Where a message's `Debug` text is written for payload tracing.
+    payload_buf: String,
     /// Deliveries made; the delivery in progress has this number.
     pub(crate) step: u64,
     /// The delivery whose effects are being applied, 0 outside any.
@@ -146,6 +149,7 @@ impl Core {
             sched_rng,
             clock: Clock::default(),
             trace: Tracer::new(config.trace, keep_in_memory),
+            payload_buf: String::new(),
             quiet: !config.print_panics,
             config,
             stats: Stats::default(),
@@ -411,9 +415,15 @@ impl Core {
     /// [`Core::trace_send`] with the message's `Debug` text.
     #[inline(never)]
     fn trace_send_payload<M: fmt::Debug>(&mut self, id: u64, from: u64, to: ActorId, msg: &M) {
-        let payload = Some(format_compact!("{msg:?}"));
-        let cause = self.cause;
-        self.emit(cause, EventKind::Send { msg: MsgId(id), from: opt(from), to, what: MsgKind::User, payload });
+        // Written into a buffer kept for it: `Debug` writes a message in
+        // many small pieces, and the log copies the text once.
+        let mut buf = std::mem::take(&mut self.payload_buf);
+        buf.clear();
+        let _ = write!(buf, "{msg:?}");
+        let head = self.head(self.cause);
+        let halt = self.trace.send_payload(head, id, from, to.0, &buf);
+        self.payload_buf = buf;
+        self.halt_if(halt);
     }
 
     #[inline(always)]

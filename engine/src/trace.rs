@@ -36,7 +36,7 @@ use crate::address::{ActorId, MsgId};
 use crate::config::TraceLevel;
 use event::{digest_deliver, digest_done, digest_head, digest_send};
 use file::TraceWriter;
-use hash::Digest;
+use hash::{Digest, Words};
 pub(crate) use log::{EventLog, Head};
 
 /// Where a replay stopped agreeing with its trace.
@@ -230,6 +230,32 @@ impl Tracer {
         }
         if let Some(m) = &mut self.memory {
             m.push_send(head, msg, from, to);
+        }
+        false
+    }
+
+    /// [`Tracer::send`] with the message's `Debug` text.
+    #[inline(never)]
+    pub(crate) fn send_payload(&mut self, head: Head, msg: u64, from: u64, to: u64, text: &str) -> bool {
+        let from_id = (from != 0).then_some(ActorId(from));
+        let mut w = self.digest.begin();
+        digest_head(&mut w, head.step, head.time, (head.cause != 0).then_some(head.cause));
+        digest_send(&mut w, MsgId(msg), from_id, ActorId(to), MsgKind::User);
+        w.str(text);
+        self.digest.end(w);
+        self.count += 1;
+        if self.out {
+            let kind = EventKind::Send {
+                msg: MsgId(msg),
+                from: from_id,
+                to: ActorId(to),
+                what: MsgKind::User,
+                payload: Some(text.into()),
+            };
+            return self.record_out(head.event(kind));
+        }
+        if let Some(m) = &mut self.memory {
+            m.push_send_payload(head, msg, from, to, text);
         }
         false
     }

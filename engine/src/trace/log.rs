@@ -53,6 +53,10 @@ struct Chunk {
     used: usize,
     /// The chunk's rare events, whole, in order.
     rare: Vec<Event>,
+    /// The payloads of the chunk's sends that have one, one after another,
+    /// and where each ends in it.
+    texts: String,
+    text_ends: Vec<u32>,
     /// The chunk decoded, once someone read it (kept up to date after).
     decoded: OnceCell<Vec<Event>>,
 }
@@ -60,7 +64,16 @@ struct Chunk {
 impl Chunk {
     fn new(start: State, first: usize) -> Self {
         let units = SPARE.with(|s| s.borrow_mut().pop()).unwrap_or_else(|| vec![0; CAP].into_boxed_slice());
-        Chunk { start, first, units, used: 0, rare: Vec::new(), decoded: OnceCell::new() }
+        Chunk {
+            start,
+            first,
+            units,
+            used: 0,
+            rare: Vec::new(),
+            texts: String::new(),
+            text_ends: Vec::new(),
+            decoded: OnceCell::new(),
+        }
     }
 
     fn events(&self) -> &[Event] {
@@ -102,6 +115,9 @@ const LONG_SHIFTS: (u32, u32, u32, u32) = (6, 28, 50, 73);
 // time, cause (0 for none), message, and the two actor fields, each in
 // two).
 const WIDE: u64 = 1 << 3;
+// Kind OTHER, bits 2 and 3 clear, bit 4 set: not an event but the mark of
+// a send with a payload, the next of the chunk's texts; the send follows.
+const PAYLOAD: u64 = 1 << 4;
 
 /// The events kept in memory: appended in chunks, so a long run never
 /// copies its history to grow.
@@ -270,9 +286,10 @@ impl EventLog {
         };
         let head = cause.map(|cause| Head { step: ev.step, time: ev.time, cause });
         match (head, &ev.kind) {
-            (Some(head), EventKind::Send { msg, from, to, what, payload: None }) => match opt_actor(*from) {
-                Some(f) => self.compact(head, SEND, *what, msg.0, f, to.0),
-                None => self.rare(ev),
+            (Some(head), EventKind::Send { msg, from, to, what, payload }) => match (opt_actor(*from), payload) {
+                (Some(f), None) => self.compact(head, SEND, *what, msg.0, f, to.0),
+                (Some(f), Some(p)) if *what == MsgKind::User => self.push_send_payload(head, msg.0, f, to.0, p),
+                _ => self.rare(ev),
             },
             (Some(head), EventKind::Deliver { msg, actor, from }) => match opt_actor(*from) {
                 Some(f) => self.compact(head, DELIVER, MsgKind::User, msg.0, actor.0, f),
@@ -303,10 +320,35 @@ impl EventLog {
         self.compact(head, DONE, MsgKind::User, msg, actor, 0);
     }
 
+    /// Appends a user message's `send` event with its payload `text`;
+    /// `from` 0 for none.
+    #[inline(never)]
+    pub(crate) fn push_send_payload(&mut self, head: Head, msg: u64, from: u64, to: u64, text: &str) {
+        // The mark and the send in one chunk: room for both now, so the
+        // send's own `room` starts no new one.
+        self.room_for(MAX_UNITS + 1);
+        let c = &mut self.cur;
+        c.units[c.used] = (OTHER | PAYLOAD) as u32;
+        c.used += 1;
+        c.texts.push_str(text);
+        c.text_ends.push(u32::try_from(c.texts.len()).expect("a chunk's payloads take under 4 GiB"));
+        self.compact(head, SEND, MsgKind::User, msg, from, to);
+        if let Some(EventKind::Send { payload, .. }) =
+            self.cur.decoded.get_mut().and_then(|d| d.last_mut()).map(|e| &mut e.kind)
+        {
+            *payload = Some(text.into());
+        }
+    }
+
     /// Makes room for one more event of up to [`MAX_UNITS`] units, starting
     /// a new chunk if the current one has not that room.
     fn room(&mut self) {
-        if self.cur.used > CAP - MAX_UNITS {
+        self.room_for(MAX_UNITS);
+    }
+
+    /// Makes room for `units` more units (at most [`MAX_UNITS`] + 1).
+    fn room_for(&mut self, units: usize) {
+        if self.cur.used > CAP - units {
             let next = Chunk::new(self.state, self.len);
             let full = std::mem::replace(&mut self.cur, next);
             self.full.push(full);
@@ -450,10 +492,20 @@ fn decode(c: &Chunk) -> Vec<Event> {
     let mut st = c.start;
     let mut units = c.units[..c.used].iter().copied();
     let mut rare = c.rare.iter();
+    let mut texts = c.text_ends.iter().scan(0, |start, &end| {
+        let text = &c.texts[*start..end as usize];
+        *start = end as usize;
+        Some(text)
+    });
+    let mut payload = None;
     while let Some(w) = units.next() {
         let w = u64::from(w);
         let mut next = || u64::from(units.next().expect("engine invariant: the event log holds its events' units"));
         let kind = w & 3;
+        if kind == OTHER && w & (WIDE | LONG | PAYLOAD) == PAYLOAD {
+            payload = Some(texts.next().expect("engine invariant: a payload's mark has its text"));
+            continue;
+        }
         if kind == OTHER && w & (WIDE | LONG) == 0 {
             let ev = rare.next().expect("engine invariant: a rare event's unit has its event").clone();
             st.step = ev.step;
@@ -493,7 +545,11 @@ fn decode(c: &Chunk) -> Vec<Event> {
             (Head { step, time: st.time, cause }, kind, MsgKind::User, msg, a, b)
         };
         st = State { step: head.step, time: head.time, msg };
-        out.push(head.event(kind_of(kind, what, msg, a, b)));
+        let mut ev = head.event(kind_of(kind, what, msg, a, b));
+        if let (Some(text), EventKind::Send { payload: p, .. }) = (payload.take(), &mut ev.kind) {
+            *p = Some(text.into());
+        }
+        out.push(ev);
     }
     out
 }
@@ -645,13 +701,18 @@ mod tests {
                 let opt = |x: u64| (x != 0).then_some(ActorId(x));
                 let ev = match (r.random_range(0..8), r.random_bool(0.5)) {
                     (0 | 1, true) => {
-                        log.push_send(head, msg, a, b);
+                        let payload = r.random_bool(0.2).then(|| "x".repeat(r.random_range(0..40)));
+                        match &payload {
+                            Some(p) => log.push_send_payload(head, msg, a, b, p),
+                            None => log.push_send(head, msg, a, b),
+                        }
+                        let payload = payload.map(|p| p.as_str().into());
                         head.event(EventKind::Send {
                             msg: MsgId(msg),
                             from: opt(a),
                             to: ActorId(b),
                             what: MsgKind::User,
-                            payload: None,
+                            payload,
                         })
                     }
                     (2 | 3, true) => {
@@ -711,6 +772,21 @@ mod tests {
             (deliver(30_001, None, 55, 5_000_000), 3),
             (deliver(30_001, Some(1), 1 << 30, 3), 13),
             (ev(30_001, 0, None, EventKind::Interrupted {}), 1),
+            (
+                ev(
+                    30_001,
+                    0,
+                    Some(30_001),
+                    EventKind::Send {
+                        msg: MsgId((1 << 30) + 1),
+                        from: Some(ActorId(3)),
+                        to: ActorId(4),
+                        what: MsgKind::User,
+                        payload: Some("Ball { left: 3 }".into()),
+                    },
+                ),
+                2,
+            ),
         ];
         let mut log = EventLog::default();
         log.state = State { step: 100, time: 0, msg: 50 };
