@@ -419,7 +419,10 @@ impl Core {
         // many small pieces, and the log copies the text once.
         let mut buf = std::mem::take(&mut self.payload_buf);
         buf.clear();
-        let _ = write!(buf, "{msg:?}");
+        if write!(buf, "{msg:?}").is_err() {
+            // A `Debug` that fails: what it wrote, and that it failed.
+            buf.push_str(" <Debug failed>");
+        }
         let head = self.head(self.cause);
         let halt = self.trace.send_payload(head, id, from, to.0, &buf);
         self.payload_buf = buf;

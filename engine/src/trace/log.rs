@@ -8,8 +8,10 @@
 //! small (a few actors, caused by its own step or the one before: the usual
 //! case in a ping-pong), in two when they are larger (up to 32,767 actors,
 //! a cause up to 16,382 steps back: a delivery with many messages in
-//! flight), in three up to 8 million actors, in thirteen otherwise; and
-//! every other event (spawns, failures, payloads…: rare) whole, on the side.
+//! flight), in three up to 8 million actors, in thirteen otherwise; a
+//! send with a payload as a mark unit and its compact form, the text in a
+//! run of the chunk's texts; and every other event (spawns, failures…:
+//! rare) whole, on the side.
 //!
 //! An event of one or two units takes a short fast path: a few shifts, a
 //! test of them all, one store. Anything else (three units or more, a rare
@@ -63,7 +65,9 @@ struct Chunk {
 
 impl Chunk {
     fn new(start: State, first: usize) -> Self {
-        let units = SPARE.with(|s| s.borrow_mut().pop()).unwrap_or_else(|| vec![0; CAP].into_boxed_slice());
+        // `try_with`: a log made while the thread ends takes fresh memory.
+        let spare = SPARE.try_with(|s| s.borrow_mut().pop()).ok().flatten();
+        let units = spare.unwrap_or_else(|| vec![0; CAP].into_boxed_slice());
         Chunk {
             start,
             first,
@@ -234,14 +238,19 @@ impl Head {
 }
 
 /// The cause field of a compact event: 0 for none, else the steps back
-/// from `step` plus one (1 for `step` itself; wrapping, so a cause after
-/// its step is a big number that fits no short or long form).
+/// from `step` plus one (1 for `step` itself). A cause after its step
+/// (which the engine never records) gives a number that fits no short or
+/// long form: wrapping makes it big, and the one step after, whose field
+/// would wrap to 0, gets `u64::MAX`.
 #[inline(always)]
 fn cause_field(step: u64, cause: u64) -> u64 {
     if cause == 0 {
         0
     } else {
-        step.wrapping_sub(cause).wrapping_add(1)
+        match step.wrapping_sub(cause).wrapping_add(1) {
+            0 => u64::MAX,
+            c => c,
+        }
     }
 }
 
@@ -328,10 +337,17 @@ impl EventLog {
         // send's own `room` starts no new one.
         self.room_for(MAX_UNITS + 1);
         let c = &mut self.cur;
+        let Ok(end) = u32::try_from(c.texts.len() + text.len()) else {
+            // Over 4 GiB of texts in one chunk: this one whole.
+            let from = (from != 0).then_some(ActorId(from));
+            let payload = Some(text.into());
+            let kind = EventKind::Send { msg: MsgId(msg), from, to: ActorId(to), what: MsgKind::User, payload };
+            return self.rare(head.event(kind));
+        };
         c.units[c.used] = (OTHER | PAYLOAD) as u32;
         c.used += 1;
         c.texts.push_str(text);
-        c.text_ends.push(u32::try_from(c.texts.len()).expect("a chunk's payloads take under 4 GiB"));
+        c.text_ends.push(end);
         self.compact(head, SEND, MsgKind::User, msg, from, to);
         if let Some(EventKind::Send { payload, .. }) =
             self.cur.decoded.get_mut().and_then(|d| d.last_mut()).map(|e| &mut e.kind)
@@ -379,9 +395,9 @@ impl EventLog {
     /// (`b` 0).
     ///
     /// The usual event (a user message's, at the time of the event before,
-    /// in its step or the next, caused by its step, the one before or
-    /// nothing, and small figures) takes the few instructions of the fast
-    /// path here; the rest go to [`EventLog::slow`].
+    /// in its step or the next, in one or two units: see [`SMALL`]) takes
+    /// the few instructions of the fast path here; the rest go to
+    /// [`EventLog::slow`].
     #[inline(always)]
     fn compact(&mut self, head: Head, kind: u64, what: MsgKind, msg: u64, a: u64, b: u64) {
         let st = self.state;
@@ -628,6 +644,12 @@ mod tests {
         }
         want.push(ev(5_000_000, 7, Some(5_000_000 - (1 << 22)), EventKind::Done { actor: ActorId(1), msg: MsgId(1) }));
         want.push(ev(5_000_000, 7, None, EventKind::Done { actor: ActorId(1 << 23), msg: MsgId(1 << 40) }));
+        // A cause one step after its step (whose field would wrap to the
+        // one for none), in each short and long form.
+        for actor in [1, 600, 5_000_000] {
+            want.push(ev(6, 7, Some(7), EventKind::Done { actor: ActorId(actor), msg: MsgId(1) }));
+            want.push(ev(7, 7, Some(8), EventKind::Deliver { msg: MsgId(2), actor: ActorId(actor), from: None }));
+        }
         // A cause the step before step 0 (wrapping both ways).
         want.push(ev(0, 5, Some(u64::MAX), EventKind::Done { actor: ActorId(1), msg: MsgId(1) }));
         want.push(ev(u64::MAX, 5, Some(u64::MAX), EventKind::Done { actor: ActorId(1), msg: MsgId(1) }));
