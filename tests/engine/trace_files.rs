@@ -486,3 +486,39 @@ fn a_format_1_trace_is_read_with_its_own_hash() {
     as_format_1("e3d5ea21117a22cf");
     assert!(matches!(err_of(&path).kind, TraceErrorKind::HashMismatch { .. }));
 }
+
+/// A message whose `Debug` fails half-way: the payload says so.
+struct HalfDebug;
+
+impl std::fmt::Debug for HalfDebug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Half")?;
+        Err(std::fmt::Error)
+    }
+}
+
+struct Sink;
+
+impl Actor for Sink {
+    type Msg = HalfDebug;
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, _msg: HalfDebug) -> Handled {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_failing_debug_is_recorded_as_failing() {
+    let mut sys = System::new(Config::seeded(3).trace(TraceLevel::Payloads));
+    let sink = sys.spawn("sink", Sink);
+    sys.send(sink, HalfDebug);
+    assert_eq!(sys.run_until_idle(), RunOutcome::Idle);
+    let payloads: Vec<_> = sys
+        .events()
+        .filter_map(|e| match &e.kind {
+            rehearsal::trace::EventKind::Send { payload, .. } => payload.clone(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(payloads, ["Half <Debug failed>"]);
+    assert_eq!(sys.stats().handled, 1);
+}
