@@ -817,7 +817,7 @@ impl Core {
     }
 
     /// Pops the next item of `me`'s mailbox (queue `queue` of pool `pool`, of type `M`).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn pop<M: 'static>(&mut self, me: Ref, pool: u16, queue: u32) -> Option<Item<M>> {
         let ring = self.pools.get::<M>(pool).queues.get_mut(queue as usize)?;
         let item = ring.pop_front()?;

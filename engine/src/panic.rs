@@ -53,7 +53,7 @@ impl Drop for Quiet {
 }
 
 /// Runs `f`, turning a panic into `Err(panic text)`.
-#[inline]
+#[inline(always)]
 pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, String> {
     panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
         if let Some(s) = payload.downcast_ref::<&str>() {
