@@ -474,6 +474,22 @@ impl EventLog {
         self.len
     }
 
+    /// The events from the `from`-th on, decoded for the caller alone:
+    /// chunks nobody read stay undecoded, and the chunk being filled keeps
+    /// its fast path.
+    pub(crate) fn copy_from(&self, from: usize) -> Vec<Event> {
+        let mut out = Vec::with_capacity(self.len.saturating_sub(from));
+        let k = self.full.partition_point(|c| c.first <= from).saturating_sub(1);
+        for c in self.full[k..].iter().chain(std::iter::once(&self.cur)) {
+            let skip = from.saturating_sub(c.first);
+            match c.decoded.get() {
+                Some(d) => out.extend(d.iter().skip(skip).cloned()),
+                None => out.extend(decode(c).into_iter().skip(skip)),
+            }
+        }
+        out
+    }
+
     pub(crate) fn get(&self, i: usize) -> Option<&Event> {
         if i >= self.cur.first {
             return self.current().get(i - self.cur.first);
@@ -777,6 +793,35 @@ mod tests {
             assert!(log.iter().rev().eq(want.iter().rev()), "seed {seed}");
             assert!(log.full.len() >= 2, "seed {seed}: the run spans chunks");
         }
+    }
+
+    #[test]
+    fn a_copy_from_any_event_is_the_events_from_there_and_keeps_the_fast_path() {
+        let mut log = EventLog::default();
+        let mut want = Vec::new();
+        for i in 0..3 * CHUNK as u64 {
+            let head = Head { step: i / 3, time: 0, cause: i / 3 };
+            log.push_send(head, i, 1 + i % 700, 2);
+            want.push(head.event(EventKind::Send {
+                msg: MsgId(i),
+                from: Some(ActorId(1 + i % 700)),
+                to: ActorId(2),
+                what: MsgKind::User,
+                payload: None,
+            }));
+            if i == CHUNK as u64 {
+                // A chunk read whole: copies use its decoded events.
+                assert_eq!(log.get(3), Some(&want[3]));
+            }
+        }
+        assert!(log.full.len() >= 2);
+        for from in
+            [0, 1, 3, CHUNK, CHUNK + 1, log.cur.first, log.cur.first + 1, want.len() - 1, want.len(), want.len() + 5]
+        {
+            assert_eq!(log.copy_from(from), want[from.min(want.len())..], "from {from}");
+        }
+        assert_eq!(log.limit.get(), CAP - MAX_UNITS, "copying sends no event to the slow path");
+        assert!(log.cur.decoded.get().is_none() && log.full[1].decoded.get().is_none());
     }
 
     #[test]

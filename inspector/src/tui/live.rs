@@ -231,9 +231,10 @@ fn run(scenario: &'static dyn Scenario, mut sys: System, grants: Receiver<u64>, 
     let _ = reports.send(Report::Ended(last, ending));
 }
 
-/// The events `sys` kept in memory from the `from`-th on.
+/// The events `sys` kept in memory from the `from`-th on (decoded for
+/// the view alone: the run keeps only its compact log).
 fn events_from(sys: &System, from: usize) -> Vec<Event> {
-    (from..sys.events_len()).filter_map(|i| sys.event(i).cloned()).collect()
+    sys.events_since(from)
 }
 
 #[cfg(test)]
