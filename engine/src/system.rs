@@ -617,6 +617,10 @@ impl System {
 
     /// The events recorded in memory so far (empty if tracing is off or
     /// the trace goes only to a writer).
+    ///
+    /// They are lent: the system keeps what was read decoded. To take
+    /// copies of one's own (a view that keeps its events), use
+    /// [`System::events_since`].
     pub fn events(&self) -> impl DoubleEndedIterator<Item = &Event> + '_ {
         self.core.trace.memory.iter().flat_map(|m| m.iter())
     }
