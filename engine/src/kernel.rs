@@ -240,7 +240,13 @@ impl Core {
 
     #[inline]
     pub(crate) fn alive(&self, r: Ref) -> bool {
-        matches!(self.slots.get(r.slot as usize), Some(s) if s.id == r.id)
+        self.live_slot(r).is_some()
+    }
+
+    /// `r`'s slot, if `r` is alive.
+    #[inline]
+    pub(crate) fn live_slot(&self, r: Ref) -> Option<&Slot> {
+        self.slots.get(r.slot as usize).filter(|s| s.id == r.id)
     }
 
     pub(crate) fn slot_ref(&self, slot: u32) -> Ref {

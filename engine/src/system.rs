@@ -213,7 +213,7 @@ impl System {
 
     /// `addr`'s mailbox figures (`None` if it stopped).
     pub fn mailbox<M>(&self, addr: Addr<M>) -> Option<MailboxStats> {
-        let s = self.core.slots.get(addr.r().slot as usize).filter(|s| s.id == addr.r().id)?;
+        let s = self.core.live_slot(addr.r())?;
         Some(MailboxStats {
             depth: s.len,
             high_water: s.high_water,
@@ -274,13 +274,14 @@ impl System {
 
     /// `addr`'s incarnation number (0, then one more at each restart), if alive.
     pub fn incarnation<M>(&self, addr: Addr<M>) -> Option<u32> {
-        self.core.alive(addr.r()).then(|| self.core.incarnation(addr.r().slot))
+        let r = addr.r();
+        self.core.alive(r).then(|| self.core.incarnation(r.slot))
     }
 
     /// Returns true if and only if `addr` is suspended: failed or exited
     /// and waiting for its supervisor, or in a restart backoff.
     pub fn is_suspended<M>(&self, addr: Addr<M>) -> bool {
-        self.core.alive(addr.r()) && self.core.slots[addr.r().slot as usize].flags & crate::kernel::SUSPENDED != 0
+        self.core.live_slot(addr.r()).is_some_and(|s| s.flags & crate::kernel::SUSPENDED != 0)
     }
 
     /// `watcher` monitors `target` (see [`Context::monitor`](crate::Context::monitor)).
@@ -598,7 +599,7 @@ impl System {
 
     /// How many messages wait in `addr`'s mailbox (`None` if it stopped).
     pub fn mailbox_len<M>(&self, addr: Addr<M>) -> Option<usize> {
-        let s = self.core.slots.get(addr.r().slot as usize).filter(|s| s.id == addr.r().id)?;
+        let s = self.core.live_slot(addr.r())?;
         Some(s.len as usize)
     }
 
@@ -610,7 +611,7 @@ impl System {
     /// Looks at an actor's state, for tests and invariants: `f` gets the
     /// actor if `addr` is alive and is an `A`.
     pub fn state<A: Actor, T>(&self, addr: Addr<A::Msg>, f: impl FnOnce(&A) -> T) -> Option<T> {
-        let s = self.core.slots.get(addr.r().slot as usize).filter(|s| s.id == addr.r().id)?;
+        let s = self.core.live_slot(addr.r())?;
         let cell = s.cell.as_ref()?;
         cell.as_any().downcast_ref::<ActorBox<A>>().map(|b| f(&b.state))
     }

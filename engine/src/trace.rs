@@ -34,7 +34,7 @@ pub use file::{
 
 use crate::address::{ActorId, MsgId};
 use crate::config::TraceLevel;
-use event::{digest_deliver, digest_done, digest_head, digest_send};
+use event::{digest_deliver, digest_done, digest_send};
 use file::TraceWriter;
 use hash::{Digest, Words};
 pub(crate) use log::{EventLog, Head};
@@ -199,9 +199,7 @@ impl Tracer {
     /// asks the run to halt.
     #[inline]
     pub(crate) fn record(&mut self, ev: Event) -> bool {
-        let mut w = self.digest.begin();
-        ev.words(&mut w);
-        self.digest.end(w);
+        ev.digest(&mut self.digest);
         self.count += 1;
         if self.out {
             return self.record_out(ev);
@@ -219,7 +217,7 @@ impl Tracer {
     pub(crate) fn send(&mut self, head: Head, msg: u64, from: u64, to: u64) -> bool {
         let from_id = (from != 0).then_some(ActorId(from));
         let mut w = self.digest.begin();
-        digest_head(&mut w, head.step, head.time, (head.cause != 0).then_some(head.cause));
+        head.words(&mut w);
         digest_send(&mut w, MsgId(msg), from_id, ActorId(to), MsgKind::User);
         self.digest.end(w);
         self.count += 1;
@@ -239,7 +237,7 @@ impl Tracer {
     pub(crate) fn send_payload(&mut self, head: Head, msg: u64, from: u64, to: u64, text: &str) -> bool {
         let from_id = (from != 0).then_some(ActorId(from));
         let mut w = self.digest.begin();
-        digest_head(&mut w, head.step, head.time, (head.cause != 0).then_some(head.cause));
+        head.words(&mut w);
         digest_send(&mut w, MsgId(msg), from_id, ActorId(to), MsgKind::User);
         w.str(text);
         self.digest.end(w);
@@ -265,7 +263,7 @@ impl Tracer {
     pub(crate) fn deliver(&mut self, head: Head, msg: u64, actor: u64, from: u64) -> bool {
         let from_id = (from != 0).then_some(ActorId(from));
         let mut w = self.digest.begin();
-        digest_head(&mut w, head.step, head.time, (head.cause != 0).then_some(head.cause));
+        head.words(&mut w);
         digest_deliver(&mut w, MsgId(msg), ActorId(actor), from_id);
         self.digest.end(w);
         self.count += 1;
@@ -283,7 +281,7 @@ impl Tracer {
     #[inline(always)]
     pub(crate) fn done(&mut self, head: Head, actor: u64, msg: u64) -> bool {
         let mut w = self.digest.begin();
-        digest_head(&mut w, head.step, head.time, (head.cause != 0).then_some(head.cause));
+        head.words(&mut w);
         digest_done(&mut w, ActorId(actor), MsgId(msg));
         self.digest.end(w);
         self.count += 1;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::address::{ActorId, MsgId};
 use crate::supervision::Directive;
-use crate::trace::hash::Words;
+use crate::trace::hash::{Digest, Words};
 
 /// One thing that happened in a run.
 ///
@@ -529,6 +529,13 @@ pub(crate) fn digest_done(d: &mut impl Words, actor: ActorId, msg: MsgId) {
 }
 
 impl Event {
+    /// Folds this event into the running hash `d` (format 2).
+    pub(crate) fn digest(&self, d: &mut Digest) {
+        let mut w = d.begin();
+        self.words(&mut w);
+        d.end(w);
+    }
+
     /// Gives this event's words to `d`, in the order the trace hash takes
     /// them (see `trace::hash`). The encoding is fixed here, field by
     /// field, so hashes are stable across Rust versions and machines.

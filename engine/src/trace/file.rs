@@ -238,11 +238,7 @@ impl ReadDigest {
     fn event(&mut self, ev: &Event) {
         match self {
             ReadDigest::V1(d) => ev.words(d),
-            ReadDigest::V2(d) => {
-                let mut w = d.begin();
-                ev.words(&mut w);
-                d.end(w);
-            }
+            ReadDigest::V2(d) => ev.digest(d),
         }
     }
 

@@ -231,6 +231,13 @@ pub(crate) struct Head {
 }
 
 impl Head {
+    /// Gives this head's words to the running hash (as `Event::words`
+    /// begins).
+    #[inline(always)]
+    pub(crate) fn words(self, w: &mut impl super::hash::Words) {
+        super::event::digest_head(w, self.step, self.time, (self.cause != 0).then_some(self.cause));
+    }
+
     /// The event of this head and `kind`.
     pub(crate) fn event(self, kind: EventKind) -> Event {
         Event { step: self.step, time: self.time, cause: (self.cause != 0).then_some(self.cause), kind }
