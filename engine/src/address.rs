@@ -38,6 +38,66 @@ impl fmt::Display for MsgId {
     }
 }
 
+/// Bits of a [`Key`] that hold the actor's id; the system's tag is below.
+const ID_BITS: u32 = 40;
+
+/// The most actors one system can spawn in its life: ids must stay below
+/// the tag of a [`Key`].
+pub(crate) const MAX_ACTOR_ID: u64 = (1 << ID_BITS) - 1;
+
+/// Bits of a system's tag in a [`Key`].
+const TAG_BITS: u32 = 64 - ID_BITS;
+
+/// An actor's id with its system's tag below it: what addresses carry and
+/// slots hold.
+///
+/// Ids follow spawn order in every system, so two systems have an actor 1
+/// in slot 0, and an address kept from one system (a test that keeps
+/// addresses across runs, say) would reach the other's actor. The tag makes
+/// the compare that checks an address against its slot (the actor is still
+/// there) also check that the address is this system's. It never reaches
+/// the trace, the schedule or the API: [`Key::actor`] takes it off.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Key(u64);
+
+impl Key {
+    /// No actor: what a free slot holds.
+    pub(crate) const NONE: Key = Key(0);
+
+    /// Actor `id` (1 to [`MAX_ACTOR_ID`]) of the system tagged `tag`.
+    #[inline]
+    pub(crate) fn new(tag: u32, id: ActorId) -> Key {
+        debug_assert!(id.0 <= MAX_ACTOR_ID);
+        Key(id.0 << TAG_BITS | u64::from(tag))
+    }
+
+    /// The actor's id, without the tag.
+    #[inline(always)]
+    pub(crate) fn actor(self) -> ActorId {
+        // One shift, no mask to load: the tag is in the low bits.
+        ActorId(self.0 >> TAG_BITS)
+    }
+
+    /// The tag of the system the actor is of.
+    pub(crate) fn tag(self) -> u32 {
+        (self.0 & ((1 << TAG_BITS) - 1)) as u32
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}@{}", self.actor(), self.tag())
+    }
+}
+
+/// A tag for a new system: different from the last 2^24 - 1 systems made
+/// in this process (it wraps after that).
+pub(crate) fn new_system_tag() -> u32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed) & ((1 << TAG_BITS) - 1)
+}
+
 /// An untyped reference to a live actor slot: where it lives and who it is.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Ref {
@@ -46,18 +106,24 @@ pub(crate) struct Ref {
     /// spawn to the final stop: a send finds the mailbox without waiting
     /// to read the slot (and checks the slot meanwhile).
     pub(crate) queue: u32,
-    pub(crate) id: ActorId,
+    pub(crate) key: Key,
 }
 
 impl Ref {
-    /// No actor (id 0: never an actor's).
-    pub(crate) const NONE: Ref = Ref { slot: 0, queue: 0, id: ActorId(0) };
+    /// No actor (key 0: never an actor's).
+    pub(crate) const NONE: Ref = Ref { slot: 0, queue: 0, key: Key::NONE };
+
+    /// The actor's id.
+    #[inline(always)]
+    pub(crate) fn id(&self) -> ActorId {
+        self.key.actor()
+    }
 }
 
 /// The same actor in the same slot (its queue follows from those).
 impl PartialEq for Ref {
     fn eq(&self, other: &Self) -> bool {
-        self.slot == other.slot && self.id == other.id
+        self.slot == other.slot && self.key == other.key
     }
 }
 
@@ -69,6 +135,35 @@ impl Eq for Ref {}
 /// address during or after a restart reaches the new incarnation (SPEC rule
 /// 2). A message sent after the actor stopped becomes a dead letter with
 /// reason `no_recipient`.
+///
+/// An address belongs to the system that spawned the actor. Used with
+/// another system (kept across the runs of a property test, say) it names
+/// nobody there, even when that system has an actor with the same id: a
+/// send becomes a dead letter `no_recipient`, a link or monitor sees an
+/// actor that is not there.
+///
+/// ```
+/// use rehearsal::{Actor, Config, Context, DeadLetterReason, Handled, System};
+///
+/// struct Sink;
+/// impl Actor for Sink {
+///     type Msg = u32;
+///     fn handle(&mut self, _ctx: &mut Context<'_, Self>, _n: u32) -> Handled {
+///         Ok(())
+///     }
+/// }
+///
+/// let mut x = System::new(Config::seeded(1));
+/// let mut y = System::new(Config::seeded(1));
+/// let in_x = x.spawn("sink", Sink);
+/// let in_y = y.spawn("sink", Sink);
+/// assert_eq!(in_x.id(), in_y.id());
+/// assert_ne!(in_x, in_y);
+/// y.send(in_x, 7);
+/// y.run_until_idle();
+/// assert_eq!(y.stats().handled, 0);
+/// assert_eq!(y.dead_letters()[0].reason, DeadLetterReason::NoRecipient);
+/// ```
 pub struct Addr<M> {
     /// The slot (low half) and its mailbox's queue (high half), kept as a
     /// whole word: addresses travel inside messages, and a copy reads them
@@ -76,25 +171,25 @@ pub struct Addr<M> {
     /// cannot be forwarded from the store buffer and stalls every such read
     /// for a dozen cycles.
     slot: u64,
-    id: ActorId,
+    key: Key,
     _msg: PhantomData<fn(M)>,
 }
 
 impl<M> Addr<M> {
     #[inline(always)]
     pub(crate) fn new(r: Ref) -> Self {
-        Addr { slot: u64::from(r.slot) | u64::from(r.queue) << 32, id: r.id, _msg: PhantomData }
+        Addr { slot: u64::from(r.slot) | u64::from(r.queue) << 32, key: r.key, _msg: PhantomData }
     }
 
     /// The slot and the actor.
     #[inline(always)]
     pub(crate) fn r(&self) -> Ref {
-        Ref { slot: self.slot as u32, queue: (self.slot >> 32) as u32, id: self.id }
+        Ref { slot: self.slot as u32, queue: (self.slot >> 32) as u32, key: self.key }
     }
 
     /// The actor's id.
     pub fn id(&self) -> ActorId {
-        self.id
+        self.key.actor()
     }
 }
 
@@ -106,9 +201,10 @@ impl<M> Clone for Addr<M> {
 
 impl<M> Copy for Addr<M> {}
 
+/// The same actor of the same system.
 impl<M> PartialEq for Addr<M> {
     fn eq(&self, other: &Self) -> bool {
-        self.id == other.id
+        self.key == other.key
     }
 }
 
@@ -116,7 +212,7 @@ impl<M> Eq for Addr<M> {}
 
 impl<M> fmt::Debug for Addr<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Addr({})", self.id)
+        write!(f, "Addr({})", self.id())
     }
 }
 
@@ -127,13 +223,15 @@ impl<M> fmt::Debug for Addr<M> {
 /// ask completed (timed out, say) becomes a dead letter `late_reply`.
 pub struct ReplyTo<R> {
     pub(crate) ask: u64,
-    /// The asking actor's id, 0 for a test.
-    pub(crate) asker: u64,
+    /// The asking actor (id 0 for a test), with its system's tag: a reply
+    /// through a handle from another system must not answer this one's ask
+    /// of the same number.
+    pub(crate) asker: Key,
     _reply: PhantomData<fn(R)>,
 }
 
 impl<R> ReplyTo<R> {
-    pub(crate) fn new(ask: u64, asker: u64) -> Self {
+    pub(crate) fn new(ask: u64, asker: Key) -> Self {
         ReplyTo { ask, asker, _reply: PhantomData }
     }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::address::{ActorId, MsgId, Ref};
+use crate::address::{ActorId, Key, MsgId, Ref};
 use crate::clock::{Timer, TimerKind};
 use crate::kernel::{trace, Core, BLOCKED, BLOCK_TIMEOUT, HOLD};
 use crate::mailbox::{Item, Overflow, Signal};
@@ -24,7 +24,7 @@ struct Run {
 
 impl Run {
     fn sender(&self) -> Option<Ref> {
-        (self.sender.id.0 != 0).then_some(self.sender)
+        (self.sender.key != Key::NONE).then_some(self.sender)
     }
 }
 
@@ -134,15 +134,15 @@ impl Core {
         let (id, from) = (item.id(), item.from());
         if !self.pools.holds::<M>(s.pool) {
             // An address from another system: nobody here takes it.
-            return self.dead_letter(id, from, to.id, DeadLetterReason::NoRecipient, None);
+            return self.dead_letter(id, from, to.id(), DeadLetterReason::NoRecipient, None);
         }
-        trace!(self, EventKind::Overflow { actor: to.id, msg: MsgId(id), policy, depth });
+        trace!(self, EventKind::Overflow { actor: to.id(), msg: MsgId(id), policy, depth });
         let s = &mut self.slots[to.slot as usize];
         match policy {
             Overflow::DropNewest => {
                 s.drops += 1;
                 drop(item);
-                self.dead_letter(id, from, to.id, DeadLetterReason::DropNewest, None);
+                self.dead_letter(id, from, to.id(), DeadLetterReason::DropNewest, None);
             }
             Overflow::DropOldest => {
                 s.drops += 1;
@@ -154,18 +154,18 @@ impl Core {
                 if let Some(old) = oldest {
                     let (oid, ofrom) = (old.id(), old.from());
                     drop(old);
-                    self.dead_letter(oid, ofrom, to.id, DeadLetterReason::DropOldest, None);
+                    self.dead_letter(oid, ofrom, to.id(), DeadLetterReason::DropOldest, None);
                 }
             }
             Overflow::Reject => {
                 s.drops += 1;
                 drop(item);
-                self.dead_letter(id, from, to.id, DeadLetterReason::Rejected, None);
+                self.dead_letter(id, from, to.id(), DeadLetterReason::Rejected, None);
             }
             Overflow::Fail => {
                 s.drops += 1;
                 drop(item);
-                self.dead_letter(id, from, to.id, DeadLetterReason::MailboxOverflow, None);
+                self.dead_letter(id, from, to.id(), DeadLetterReason::MailboxOverflow, None);
                 self.fail(to, "mailbox overflow".into(), None, 0, true);
             }
             Overflow::Block => unreachable!("engine invariant: `bounded_send` parks a send to a blocking mailbox"),
@@ -175,7 +175,7 @@ impl Core {
     /// Returns true if and only if `to` is alive, full, and rejects.
     pub(crate) fn would_reject(&self, to: Ref) -> bool {
         self.slots.get(to.slot as usize).is_some_and(|s| {
-            s.id == to.id
+            s.key == to.key
                 && s.capacity != 0
                 && s.len - s.signals >= s.capacity
                 && Overflow::from_code(s.policy) == Overflow::Reject
@@ -188,7 +188,7 @@ impl Core {
     pub(crate) fn blocked_actors(&self) -> Vec<ActorId> {
         let mut ids: Vec<ActorId> = (0..self.flow.blocked.len())
             .filter(|&i| self.flow.blocked[i] > 0)
-            .filter_map(|i| self.slots.get(i).map(|s| s.id))
+            .filter_map(|i| self.slots.get(i).map(|s| s.key.actor()))
             .collect();
         ids.sort();
         ids
@@ -243,7 +243,7 @@ impl Core {
         let (id, from) = (item.id(), item.from());
         let Some(queue) = self.pools.try_queue::<M>(s.pool, s.queue) else {
             // An address from another system: nobody here takes it.
-            return self.dead_letter(id, from, to.id, DeadLetterReason::NoRecipient, None);
+            return self.dead_letter(id, from, to.id(), DeadLetterReason::NoRecipient, None);
         };
         queue.push_back(item);
         // The common case: a handler's send, untraced, no timeout, no
@@ -252,7 +252,7 @@ impl Core {
             let d = self.delivering;
             if let Some(parked) = self.flow.parked.get_mut(to.slot as usize) {
                 if let Some(run) = parked.runs.back_mut() {
-                    if run.sender.slot == d && run.sender.id.0 == from && run.timer == 0 {
+                    if run.sender.slot == d && run.sender.id().0 == from && run.timer == 0 {
                         run.n += 1;
                         parked.total += 1;
                         self.flow.parked_total += 1;
@@ -273,13 +273,13 @@ impl Core {
         let s = &self.slots[to.slot as usize];
         let flags = s.flags;
         let depth = s.len;
-        trace!(self, EventKind::Overflow { actor: to.id, msg: MsgId(id), policy: Overflow::Block, depth });
+        trace!(self, EventKind::Overflow { actor: to.id(), msg: MsgId(id), policy: Overflow::Block, depth });
         let running = match self.running.last() {
             Some(&r) => r,
             None => self.delivering,
         };
         let sender = match self.slots.get(running as usize) {
-            Some(s) if from != 0 && s.id.0 == from => Ref { slot: running, queue: s.queue, id: s.id },
+            Some(s) if from != 0 && s.key.actor().0 == from => Ref { slot: running, queue: s.queue, key: s.key },
             _ => Ref::NONE,
         };
         self.stats.queued += 1;
@@ -295,7 +295,7 @@ impl Core {
             Some(last) if timer == 0 && last.timer == 0 && last.sender == sender => last.n += 1,
             _ => {
                 parked.runs.push_back(Run { sender, timer, n: 1 });
-                if sender.id.0 != 0 {
+                if sender.id().0 != 0 {
                     // A new run: the sender counts it.
                     if self.flow.blocked.len() <= sender.slot as usize {
                         self.grow_blocked(sender.slot);
@@ -308,7 +308,7 @@ impl Core {
                 }
             }
         }
-        if sender.id.0 != 0 && flags & BLOCKED != 0 {
+        if sender.id().0 != 0 && flags & BLOCKED != 0 {
             self.find_deadlock(sender, to);
         }
     }
@@ -355,7 +355,7 @@ impl Core {
     #[cold]
     #[inline(never)]
     fn find_deadlock(&mut self, sender: Ref, to: Ref) {
-        if let Some(cycle) = self.wait_cycle(sender.id.0, to.id.0) {
+        if let Some(cycle) = self.wait_cycle(sender.id().0, to.id().0) {
             trace!(self, EventKind::Deadlock { actors: cycle.clone() });
             self.flow.deadlocks.push(cycle);
         }
@@ -365,7 +365,7 @@ impl Core {
     #[cold]
     #[inline(never)]
     fn block_timer(&mut self, to: Ref, id: u64) -> u64 {
-        let Some(&t) = self.flow.block_timeouts.get(&to.id.0) else { return 0 };
+        let Some(&t) = self.flow.block_timeouts.get(&to.id().0) else { return 0 };
         let at = self.clock.now.saturating_add(t);
         self.clock.set(at, Timer { kind: TimerKind::BlockTimeout { target: to, msg: id }, cause: self.cause })
     }
@@ -379,7 +379,7 @@ impl Core {
             let Some(t) = self.slots.get(slot) else { continue };
             for run in parked.runs.iter() {
                 if let Some(s) = run.sender() {
-                    edges.push(((t.pool, t.queue), s.id.0, t.id.0));
+                    edges.push(((t.pool, t.queue), s.id().0, t.key.actor().0));
                 }
             }
         }
@@ -449,8 +449,8 @@ impl Core {
         if s.len == 1 && s.flags & HOLD == 0 {
             self.sched.wake(me.slot, pool, queue, id);
         }
-        trace!(self, EventKind::Admitted { actor: me.id, msg: MsgId(id) });
-        if sender.id.0 != 0 {
+        trace!(self, EventKind::Admitted { actor: me.id(), msg: MsgId(id) });
+        if sender.id().0 != 0 {
             self.unpark(sender);
         }
     }
@@ -504,7 +504,7 @@ impl Core {
         if run.timer != 0 {
             self.clock.cancel(run.timer);
         }
-        self.dead_letter(id, from, target.id, reason, None);
+        self.dead_letter(id, from, target.id(), reason, None);
         if let Some(s) = run.sender().filter(|_| run.n == 0) {
             self.unpark(s);
         }
@@ -530,15 +530,15 @@ impl Core {
                 self.flow.blocked[r.slot as usize] = 0;
                 // Its parked sends wait on without it.
                 for parked in self.flow.parked.iter_mut() {
-                    for run in parked.runs.iter_mut().filter(|run| run.sender.id == r.id) {
-                        run.sender.id = ActorId(0);
+                    for run in parked.runs.iter_mut().filter(|run| run.sender.key == r.key) {
+                        run.sender.key = Key::NONE;
                     }
                 }
             }
         }
-        self.flow.block_timeouts.remove(&r.id.0);
+        self.flow.block_timeouts.remove(&r.id().0);
         if !self.flow.credits.is_empty() {
-            self.flow.credits.retain(|&(s, t), _| s != r.id.0 && t != r.id.0);
+            self.flow.credits.retain(|&(s, t), _| s != r.id().0 && t != r.id().0);
         }
     }
 
@@ -560,7 +560,7 @@ impl Core {
                     if run.timer != 0 {
                         self.clock.cancel(run.timer);
                     }
-                    self.dead_letter(id, from, r.id, DeadLetterReason::NoRecipient, None);
+                    self.dead_letter(id, from, r.id(), DeadLetterReason::NoRecipient, None);
                     match run.sender() {
                         Some(s) if k == run.n => self.unpark(s),
                         _ => {}
@@ -574,7 +574,7 @@ impl Core {
 
     /// `receiver` grants `sender` the right to send it `n` more messages.
     pub(crate) fn grant(&mut self, receiver: Ref, sender: Ref, n: u32) {
-        self.signal(sender, receiver.id.0, Signal::Credit(n), MsgKind::Credit);
+        self.signal(sender, receiver.id().0, Signal::Credit(n), MsgKind::Credit);
     }
 
     /// A grant arrived at `me` from `receiver`.

@@ -129,11 +129,11 @@ impl<A: Actor> ActorBox<A> {
                 envs.push(e);
             }
         }
-        trace!(core, EventKind::Batch { actor: me.id, size: envs.len() as u32 });
+        trace!(core, EventKind::Batch { actor: me.id(), size: envs.len() as u32 });
         let mut ids = Vec::with_capacity(envs.len());
         let mut msgs = Vec::with_capacity(envs.len());
         for e in envs {
-            core.trace_deliver(e.id, me.id, e.from, e.cause);
+            core.trace_deliver(e.id, me.id(), e.from, e.cause);
             ids.push((e.id, e.from));
             msgs.push(e.msg);
         }
@@ -147,7 +147,7 @@ impl<A: Actor> ActorBox<A> {
                 }
                 Some((_, Fate::Kill)) => {
                     for &(id, from) in &ids {
-                        core.dead_letter(id, from, me.id, DeadLetterReason::PendingAtStop, None);
+                        core.dead_letter(id, from, me.id(), DeadLetterReason::PendingAtStop, None);
                     }
                     core.kill(me, 0);
                     return Outcome::Handled;
@@ -162,7 +162,7 @@ impl<A: Actor> ActorBox<A> {
             Ok(Ok(())) => {
                 for &(id, _) in &ids {
                     core.stats.handled += 1;
-                    core.trace_done(me.id, id);
+                    core.trace_done(me.id(), id);
                 }
                 if slow > 0 {
                     core.slow_down(me, slow);
@@ -185,7 +185,7 @@ impl<A: Actor> ActorBox<A> {
         // Taken apart at once: the fields stay in registers, and only the
         // message itself is moved into the handler's call.
         let Envelope { msg, id, from, cause } = env;
-        core.trace_deliver(id, me.id, from, cause);
+        core.trace_deliver(id, me.id(), from, cause);
         self.handle(core, me, msg, id, from)
     }
 
@@ -203,7 +203,7 @@ impl<A: Actor> ActorBox<A> {
         match result {
             Ok(Ok(())) => {
                 core.stats.handled += 1;
-                core.trace_done(me.id, id);
+                core.trace_done(me.id(), id);
                 Outcome::Handled
             }
             Ok(Err(f)) => Outcome::failed(f.reason().to_string(), id, sent_by),
@@ -219,19 +219,19 @@ impl<A: Actor> ActorBox<A> {
             Item::User(env) if core.slots[me.slot as usize].batch > 1 => self.deliver_batch(core, me, pool, queue, env),
             Item::User(env) => self.deliver_faulty(core, me, env),
             Item::Stop { id, from, cause } => {
-                core.trace_deliver(id, me.id, from, cause);
+                core.trace_deliver(id, me.id(), from, cause);
                 core.stats.handled += 1;
-                core.trace_done(me.id, id);
+                core.trace_done(me.id(), id);
                 Outcome::Stop
             }
             Item::Signal(s) => {
                 let (id, from) = (s.id, s.from);
-                core.trace_deliver(id, me.id, from, s.cause);
+                core.trace_deliver(id, me.id(), from, s.cause);
                 let result = match s.signal {
                     Signal::Down(down) => self.hook(core, me, |a, ctx| a.on_down(ctx, down)),
                     Signal::Exit(exit) => self.hook(core, me, |a, ctx| a.on_exit(ctx, exit)),
                     Signal::Credit(n) => {
-                        core.add_credit(me.id.0, from, n);
+                        core.add_credit(me.id().0, from, n);
                         self.hook(core, me, |a, ctx| a.on_credit(ctx, ActorId(from), n))
                     }
                     // Only supervisors get these; an actor has nothing to do.
@@ -240,7 +240,7 @@ impl<A: Actor> ActorBox<A> {
                 match result {
                     Ok(()) => {
                         core.stats.handled += 1;
-                        core.trace_done(me.id, id);
+                        core.trace_done(me.id(), id);
                         Outcome::Handled
                     }
                     Err(reason) => Outcome::failed(reason, id, from),
@@ -253,12 +253,12 @@ impl<A: Actor> ActorBox<A> {
     /// or kill the actor instead, or hold it after the handler.
     fn deliver_faulty(&mut self, core: &mut Core, me: Ref, env: Envelope<A::Msg>) -> Outcome {
         let Envelope { msg, id, from: sent_by, cause } = env;
-        core.trace_deliver(id, me.id, sent_by, cause);
+        core.trace_deliver(id, me.id(), sent_by, cause);
         let mut slow = 0;
         match core.delivery_fault(me, &msg, id) {
             Some((rule, Fate::Crash)) => return Outcome::failed(format!("injected crash (rule {rule})"), id, sent_by),
             Some((_, Fate::Kill)) => {
-                core.dead_letter(id, sent_by, me.id, DeadLetterReason::PendingAtStop, None);
+                core.dead_letter(id, sent_by, me.id(), DeadLetterReason::PendingAtStop, None);
                 core.kill(me, 0);
                 return Outcome::Handled;
             }

@@ -37,7 +37,7 @@ impl<'a, A: Actor> Context<'a, A> {
 
     /// This actor's id.
     pub fn id(&self) -> ActorId {
-        self.me.id
+        self.me.id()
     }
 
     /// This actor's name.
@@ -64,12 +64,12 @@ impl<'a, A: Actor> Context<'a, A> {
     /// `no_recipient`; nothing is lost silently.
     #[inline]
     pub fn send<M: fmt::Debug + 'static>(&mut self, to: Addr<M>, msg: M) -> MsgId {
-        MsgId(self.core.send(to.r(), msg, self.me.id.0))
+        MsgId(self.core.send(to.r(), msg, self.me.id().0))
     }
 
     /// Sends `msg` to `to` after `delay` ticks; returns the timer's id.
     pub fn send_after<M: fmt::Debug + 'static>(&mut self, to: Addr<M>, msg: M, delay: u64) -> u64 {
-        self.core.send_after(to.r(), msg, delay, self.me.id.0)
+        self.core.send_after(to.r(), msg, delay, self.me.id().0)
     }
 
     /// Cancels a timer set with [`Context::send_after`]; returns true if and
@@ -95,7 +95,7 @@ impl<'a, A: Actor> Context<'a, A> {
     /// [`Context::send`].
     pub fn try_send<M: fmt::Debug + 'static>(&mut self, to: Addr<M>, msg: M) -> Result<MsgId, Rejected<M>> {
         if self.core.would_reject(to.r()) {
-            let id = self.core.rejected_back(to.r(), &msg, self.me.id.0);
+            let id = self.core.rejected_back(to.r(), &msg, self.me.id().0);
             return Err(Rejected { msg, id: MsgId(id) });
         }
         Ok(self.send(to, msg))
@@ -112,7 +112,7 @@ impl<'a, A: Actor> Context<'a, A> {
     /// message comes back and nothing is sent. A receiver whose capacity
     /// covers the credit it grants never drops a message.
     pub fn send_credited<M: fmt::Debug + 'static>(&mut self, to: Addr<M>, msg: M) -> Result<MsgId, NoCredit<M>> {
-        if self.core.take_credit(self.me.id.0, to.id().0) {
+        if self.core.ours(to.r()) && self.core.take_credit(self.me.id().0, to.id().0) {
             Ok(self.send(to, msg))
         } else {
             Err(NoCredit(msg))
@@ -121,7 +121,11 @@ impl<'a, A: Actor> Context<'a, A> {
 
     /// The credit this actor holds toward `to`.
     pub fn credit<M>(&self, to: Addr<M>) -> u32 {
-        self.core.credit(self.me.id.0, to.id().0)
+        if !self.core.ours(to.r()) {
+            // Another system's actor granted nothing here.
+            return 0;
+        }
+        self.core.credit(self.me.id().0, to.id().0)
     }
 
     /// The handler the next message goes to: the installed behaviour, or
@@ -155,13 +159,13 @@ impl<'a, A: Actor> Context<'a, A> {
                 Err(why) => core.fail(me, format!("in an ask's answer mapping: {why}"), None, 0, true),
             }
         });
-        self.core.start_ask(to, make, timeout, Asker::Actor(deliver), self.me.id.0)
+        self.core.start_ask(to, make, timeout, Asker::Actor(deliver), self.me.id().0)
     }
 
     /// Answers an ask. If the ask already completed (it timed out, say), the
     /// reply becomes a dead letter `late_reply`.
     pub fn reply<R: fmt::Debug + 'static>(&mut self, to: ReplyTo<R>, value: R) {
-        self.core.reply(to, value, self.me.id.0);
+        self.core.reply(to, value, self.me.id().0);
     }
 
     /// Stops this actor once the current handler returns: its children stop
@@ -173,13 +177,13 @@ impl<'a, A: Actor> Context<'a, A> {
 
     /// Sends `to` a poison pill: it handles everything sent before, then stops.
     pub fn stop_actor<M: 'static>(&mut self, to: Addr<M>) {
-        self.core.send_stop(to, self.me.id.0);
+        self.core.send_stop(to, self.me.id().0);
     }
 
     /// Kills `to` at once (after the current handler, if `to` is this actor
     /// or one of its ancestors): no hooks, reason `killed`.
     pub fn kill<M>(&mut self, to: Addr<M>) {
-        self.core.kill(to.r(), self.me.id.0);
+        self.core.kill(to.r(), self.me.id().0);
     }
 
     /// "Become": the next message (and every one after, until the next
@@ -227,7 +231,7 @@ impl<'a, A: Actor> Context<'a, A> {
     /// Starts a child under supervisor `sup` at run time (one-for-one
     /// semantics apply to it). Returns its id, or `None` if `sup` is gone.
     pub fn start_child(&mut self, sup: Addr<SupervisorMsg>, spec: ChildSpec) -> Option<ActorId> {
-        self.core.with_supervisor(sup.r(), |s, core| s.start_child(core, sup.r(), spec)).map(|r| r.id)
+        self.core.with_supervisor(sup.r(), |s, core| s.start_child(core, sup.r(), spec)).map(|r| r.id())
     }
 
     /// The live child of supervisor `sup` called `name`, if its messages are `M`s.
@@ -243,14 +247,14 @@ impl<'a, A: Actor> Context<'a, A> {
     /// This actor's own seeded random stream (stream `2^32 + id` of the
     /// run's seed): independent of the schedule and of other actors.
     pub fn rng(&mut self) -> &mut ChaCha8Rng {
-        let (seed, id) = (self.core.config.seed, self.me.id.0);
+        let (seed, id) = (self.core.config.seed, self.me.id().0);
         self.own.rng.get_or_insert_with(|| Box::new(rng::stream(seed, rng::ACTORS + id)))
     }
 }
 
 impl<A: Actor> fmt::Debug for Context<'_, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Context").field("me", &self.me.id).field("step", &self.core.step).finish_non_exhaustive()
+        f.debug_struct("Context").field("me", &self.me.id()).field("step", &self.core.step).finish_non_exhaustive()
     }
 }
 

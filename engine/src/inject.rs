@@ -6,7 +6,7 @@ use std::fmt;
 
 use compact_str::CompactString;
 
-use crate::address::{ActorId, MsgId, Ref};
+use crate::address::{ActorId, Key, MsgId, Ref};
 use crate::clock::{Timer, TimerKind};
 use crate::faults::{message_kind, Fate, Injector};
 use crate::kernel::{trace, Core, SLOWED};
@@ -57,23 +57,23 @@ impl Core {
         let cause = self.cause;
         let kind = self.kind_of(&msg);
         let now = self.clock.now;
-        let fate = self.faults.as_mut().and_then(|f| f.at_send(from, to.id.0, kind.as_deref(), now));
+        let fate = self.faults.as_mut().and_then(|f| f.at_send(from, to.id().0, kind.as_deref(), now));
         let Some((rule, fate)) = fate else {
             return self.enqueue(to, Item::User(Envelope { msg, id, from, cause }));
         };
         match fate {
             Fate::Drop => {
-                self.fault_event(rule, "drop", to.id, Some(id));
+                self.fault_event(rule, "drop", to.id(), Some(id));
                 drop(msg);
-                self.dead_letter(id, from, to.id, DeadLetterReason::InjectedDrop, None);
+                self.dead_letter(id, from, to.id(), DeadLetterReason::InjectedDrop, None);
             }
             Fate::Partitioned => {
-                self.fault_event(rule, "partition", to.id, Some(id));
+                self.fault_event(rule, "partition", to.id(), Some(id));
                 drop(msg);
-                self.dead_letter(id, from, to.id, DeadLetterReason::Partitioned, None);
+                self.dead_letter(id, from, to.id(), DeadLetterReason::Partitioned, None);
             }
             Fate::Delay(ticks) => {
-                self.fault_event(rule, "delay", to.id, Some(id));
+                self.fault_event(rule, "delay", to.id(), Some(id));
                 self.stats.reorders += 1;
                 // In flight meanwhile: counted as queued.
                 self.stats.queued += 1;
@@ -93,14 +93,14 @@ impl Core {
                 self.enqueue(to, Item::User(Envelope { msg, id, from, cause }));
                 match copy {
                     Some(copy) => {
-                        self.fault_event(rule, "duplicate", to.id, Some(id));
+                        self.fault_event(rule, "duplicate", to.id(), Some(id));
                         self.stats.reorders += 1;
                         let copy_id = self.next_msg_id();
-                        self.trace_send(copy_id, from, to.id, &copy);
+                        self.trace_send(copy_id, from, to.id(), &copy);
                         self.stats.sent += 1;
                         self.enqueue(to, Item::User(Envelope { msg: copy, id: copy_id, from, cause }));
                     }
-                    None => self.fault_event(rule, "duplicate_skipped", to.id, Some(id)),
+                    None => self.fault_event(rule, "duplicate_skipped", to.id(), Some(id)),
                 }
             }
             Fate::Crash | Fate::Kill | Fate::Slow(_) | Fate::Shrink(_) => {
@@ -114,7 +114,7 @@ impl Core {
     pub(crate) fn delivery_fault<M: fmt::Debug>(&mut self, me: Ref, msg: &M, id: u64) -> Option<(String, Fate)> {
         let kind = self.kind_of(msg);
         let now = self.clock.now;
-        let (rule, fate) = self.faults.as_mut()?.at_delivery(me.id.0, kind.as_deref(), now)?;
+        let (rule, fate) = self.faults.as_mut()?.at_delivery(me.id().0, kind.as_deref(), now)?;
         let action = match fate {
             Fate::Crash => "crash",
             Fate::Kill => "kill",
@@ -122,7 +122,7 @@ impl Core {
             Fate::Shrink(_) => "shrink_mailbox",
             _ => "other",
         };
-        self.fault_event(rule, action, me.id, Some(id));
+        self.fault_event(rule, action, me.id(), Some(id));
         if let Fate::Shrink(n) = fate {
             self.shrink(me, n);
         }
@@ -131,7 +131,7 @@ impl Core {
     }
 
     fn shrink(&mut self, r: Ref, n: u32) {
-        if let Some(s) = self.slots.get_mut(r.slot as usize).filter(|s| s.id == r.id) {
+        if let Some(s) = self.slots.get_mut(r.slot as usize).filter(|s| s.key == r.key) {
             s.capacity = n;
             // A capacity raised (the rule's `capacity` above the mailbox's
             // own) lets parked sends in.
@@ -165,7 +165,11 @@ impl Core {
             .into_iter()
             .filter_map(|id| inj.slot_of.get(&id).map(|&slot| (slot, id)))
             .filter_map(|(slot, id)| {
-                self.slots.get(slot as usize).map(|s| Ref { slot, queue: s.queue, id: ActorId(id) })
+                self.slots.get(slot as usize).map(|s| Ref {
+                    slot,
+                    queue: s.queue,
+                    key: Key::new(self.tag, ActorId(id)),
+                })
             })
             .collect();
         for r in targets {
@@ -174,11 +178,11 @@ impl Core {
             }
             match action {
                 crate::faults::Action::Kill => {
-                    self.fault_event(rule, "kill", r.id, None);
+                    self.fault_event(rule, "kill", r.id(), None);
                     self.kill(r, 0);
                 }
                 crate::faults::Action::ShrinkMailbox(n) => {
-                    self.fault_event(rule, "shrink_mailbox", r.id, None);
+                    self.fault_event(rule, "shrink_mailbox", r.id(), None);
                     self.shrink(r, n);
                 }
                 _ => {}

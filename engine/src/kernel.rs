@@ -8,7 +8,7 @@ use compact_str::{format_compact, CompactString};
 use rand_chacha::ChaCha8Rng;
 
 use crate::actor::Actor;
-use crate::address::{ActorId, Addr, MsgId, Ref, ReplyTo};
+use crate::address::{ActorId, Addr, Key, MsgId, Ref, ReplyTo, MAX_ACTOR_ID};
 use crate::ask::{AskError, Asker, Asks, Pending, Reply};
 use crate::cell::{ActorBox, Cell, Outcome};
 use crate::clock::{Clock, Timer, TimerKind};
@@ -83,6 +83,8 @@ pub(crate) struct Core {
     /// The delivery whose effects are being applied, 0 outside any.
     pub(crate) cause: u64,
     pub(crate) quiet: bool,
+    /// This system's tag, in the [`Key`] of each of its actors.
+    pub(crate) tag: u32,
     next_actor: u64,
     next_msg: u64,
     /// The slot whose message is being delivered, NIL outside a delivery:
@@ -157,6 +159,7 @@ impl Core {
             asks: Asks::default(),
             step: 0,
             cause: 0,
+            tag: crate::address::new_system_tag(),
             next_actor: 0,
             next_msg: 0,
             delivering: NIL,
@@ -246,12 +249,19 @@ impl Core {
     /// `r`'s slot, if `r` is alive.
     #[inline]
     pub(crate) fn live_slot(&self, r: Ref) -> Option<&Slot> {
-        self.slots.get(r.slot as usize).filter(|s| s.id == r.id)
+        self.slots.get(r.slot as usize).filter(|s| s.key == r.key)
+    }
+
+    /// Whether `r` names an actor of this system (alive or not): an address
+    /// kept from another system does not.
+    #[inline]
+    pub(crate) fn ours(&self, r: Ref) -> bool {
+        r.key.tag() == self.tag
     }
 
     pub(crate) fn slot_ref(&self, slot: u32) -> Ref {
         let s = &self.slots[slot as usize];
-        Ref { slot, queue: s.queue, id: s.id }
+        Ref { slot, queue: s.queue, key: s.key }
     }
 
     #[inline]
@@ -288,11 +298,13 @@ impl Core {
     /// runs its `pre_start`.
     pub(crate) fn spawn_cell(&mut self, parent: u32, name: &str, new: NewCell) -> Ref {
         let NewCell { type_name, queue: (pool, queue), mut cell, flags, mailbox } = new;
+        assert!(self.next_actor < MAX_ACTOR_ID, "at most {MAX_ACTOR_ID} actors spawned in one system");
         self.next_actor += 1;
         let id = ActorId(self.next_actor);
+        let key = Key::new(self.tag, id);
         let slot = self.slots.insert(
             Slot {
-                id,
+                key,
                 cell: None,
                 pool,
                 queue,
@@ -315,7 +327,7 @@ impl Core {
         }
         self.sched.on_spawn(slot, &mut self.sched_rng);
         self.stats.spawned += 1;
-        let me = Ref { slot, queue, id };
+        let me = Ref { slot, queue, key };
         if let Some(t) = mailbox.block_timeout {
             self.flow.block_timeouts.insert(id.0, t);
             self.slots[slot as usize].flags |= BLOCK_TIMEOUT;
@@ -325,7 +337,7 @@ impl Core {
             self,
             EventKind::Spawn {
                 actor: id,
-                parent: (parent != NIL).then(|| self.slots[parent as usize].id),
+                parent: (parent != NIL).then(|| self.slots[parent as usize].key.actor()),
                 name: name.clone(),
                 type_name: type_name.into(),
                 mailbox: (mailbox.capacity != 0).then_some((mailbox.capacity, mailbox.overflow)),
@@ -441,7 +453,7 @@ impl Core {
             return self.send_with_payload(to, msg, from, id);
         }
         // Nothing here borrows `msg`, so it can stay in registers.
-        self.trace_send_event(id, from, to.id);
+        self.trace_send_event(id, from, to.id());
         self.send_traced(to, msg, from, id);
     }
 
@@ -449,7 +461,7 @@ impl Core {
     /// the message's text is taken from a reference to it.
     #[inline(never)]
     fn send_with_payload<M: fmt::Debug + 'static>(&mut self, to: Ref, msg: M, from: u64, id: u64) {
-        self.trace_send_payload(id, from, to.id, &msg);
+        self.trace_send_payload(id, from, to.id(), &msg);
         self.send_traced(to, msg, from, id);
     }
 
@@ -481,7 +493,7 @@ impl Core {
         // `to.id` is never 0, so a free slot never matches.
         match self.slots.raw_mut(to.slot as usize) {
             // An address of this system names the queue its slot has.
-            Some(s) if s.id == to.id && s.queue == to.queue => {
+            Some(s) if s.key == to.key && s.queue == to.queue => {
                 if s.capacity != 0 && (s.len - s.signals >= s.capacity || self.flow.parked_total != 0) {
                     return self.bounded_send(to, item);
                 }
@@ -490,7 +502,7 @@ impl Core {
             _ => {
                 let (id, from) = (item.id(), item.from());
                 drop(item);
-                self.dead_letter(id, from, to.id, DeadLetterReason::NoRecipient, None);
+                self.dead_letter(id, from, to.id(), DeadLetterReason::NoRecipient, None);
             }
         }
     }
@@ -509,7 +521,7 @@ impl Core {
         let Some(queue) = self.pools.try_queue::<M>(s.pool, to.queue) else {
             // An address from another system: nobody here takes it.
             let (id, from) = (item.id(), item.from());
-            return self.dead_letter(id, from, to.id, DeadLetterReason::NoRecipient, None);
+            return self.dead_letter(id, from, to.id(), DeadLetterReason::NoRecipient, None);
         };
         queue.push_back(item);
         s.len += 1;
@@ -529,12 +541,12 @@ impl Core {
     /// and handed back. Returns its id.
     pub(crate) fn rejected_back<M: fmt::Debug>(&mut self, to: Ref, msg: &M, from: u64) -> u64 {
         let id = self.next_msg_id();
-        self.trace_send(id, from, to.id, msg);
+        self.trace_send(id, from, to.id(), msg);
         if self.trace.on {
             let cause = self.cause;
             let depth = self.slots[to.slot as usize].len;
             let policy = crate::mailbox::Overflow::Reject;
-            self.emit(cause, EventKind::Overflow { actor: to.id, msg: MsgId(id), policy, depth });
+            self.emit(cause, EventKind::Overflow { actor: to.id(), msg: MsgId(id), policy, depth });
         }
         self.stats.sent += 1;
         self.stats.rejected_back += 1;
@@ -582,7 +594,7 @@ impl Core {
             core.send(to, msg, from);
         });
         let timer = self.clock.set(at, Timer { kind: TimerKind::Msg(fire), cause });
-        trace!(self, EventKind::TimerSet { timer, to: to.id, at });
+        trace!(self, EventKind::TimerSet { timer, to: to.id(), at });
         timer
     }
 
@@ -654,7 +666,7 @@ impl Core {
     ) -> u64 {
         self.asks.next += 1;
         let ask = self.asks.next;
-        let msg = make(ReplyTo::new(ask, from));
+        let msg = make(ReplyTo::new(ask, Key::new(self.tag, ActorId(from))));
         let id = self.next_msg_id();
         let deadline = self.clock.now.saturating_add(timeout);
         self.asks.pending.insert(ask, Pending { target: to.id(), request: id, timer: 0, asker });
@@ -697,15 +709,18 @@ impl Core {
     }
 
     pub(crate) fn reply<R: fmt::Debug + 'static>(&mut self, to: ReplyTo<R>, value: R, from: u64) {
-        if self.asks.pending.contains_key(&to.ask) {
+        // A handle of another system's ask answers nothing here.
+        let ours = to.asker.tag() == self.tag;
+        if ours && self.asks.pending.contains_key(&to.ask) {
             self.complete_ask(to.ask, Ok(Box::new(value)), from);
         } else {
             let id = self.next_msg_id();
-            let asker = ActorId(to.asker);
+            let asker = to.asker.actor();
             self.trace_send(id, from, asker, &value);
             self.stats.sent += 1;
             drop(value);
-            self.dead_letter(id, from, asker, DeadLetterReason::LateReply, None);
+            let reason = if ours { DeadLetterReason::LateReply } else { DeadLetterReason::NoRecipient };
+            self.dead_letter(id, from, asker, reason, None);
         }
     }
 
@@ -741,7 +756,7 @@ impl Core {
         self.cause = self.step;
         let s = &mut self.slots[p.slot() as usize];
         let (pool, queue) = if p.pool() == u16::MAX { (s.pool, s.queue) } else { (p.pool(), p.queue()) };
-        let me = Ref { slot: p.slot(), queue, id: s.id };
+        let me = Ref { slot: p.slot(), queue, key: s.key };
         let mut cell = s.cell.take().expect("engine invariant: a runnable actor is not running");
         self.delivering = p.slot();
         let outcome = cell.deliver(self, me, pool, queue);
@@ -761,7 +776,7 @@ impl Core {
             self.after_delivery(me, outcome);
         }
         self.cause = 0;
-        (me.id, next)
+        (me.id(), next)
     }
 
     /// Starts fetching what the next deliveries will most likely read (see
@@ -808,7 +823,7 @@ impl Core {
             Outcome::Stop => self.stop(me, StopReason::Normal, true),
             Outcome::Failed(f) => {
                 for &(id, from) in &f.rest {
-                    self.dead_letter(id, from, me.id, DeadLetterReason::Failed, Some(&f.reason));
+                    self.dead_letter(id, from, me.id(), DeadLetterReason::Failed, Some(&f.reason));
                 }
                 self.fail(me, f.reason, Some(f.msg), f.from, true)
             }

@@ -28,7 +28,7 @@ impl Core {
         if !self.alive(r) || self.slots[r.slot as usize].flags & (STOPPING | EXITED) != 0 {
             return;
         }
-        trace!(self, EventKind::Kill { actor: r.id, by: opt(by) });
+        trace!(self, EventKind::Kill { actor: r.id(), by: opt(by) });
         self.end_actor(r, StopReason::Killed, false);
     }
 
@@ -37,9 +37,9 @@ impl Core {
     /// other actor stops with reason `failed`.
     pub(crate) fn fail(&mut self, me: Ref, reason: String, msg: Option<u64>, from: u64, post_stop: bool) {
         self.stats.failures += 1;
-        trace!(self, EventKind::Failure { actor: me.id, msg: msg.map(MsgId), reason: reason.clone() });
+        trace!(self, EventKind::Failure { actor: me.id(), msg: msg.map(MsgId), reason: reason.clone() });
         if let Some(m) = msg {
-            self.dead_letter(m, from, me.id, DeadLetterReason::Failed, Some(&reason));
+            self.dead_letter(m, from, me.id(), DeadLetterReason::Failed, Some(&reason));
         }
         if !self.alive(me) || self.slots[me.slot as usize].flags & (STOPPING | EXITED) != 0 {
             return;
@@ -51,7 +51,7 @@ impl Core {
                 s.flags |= SUSPENDED;
                 self.sched.remove(me.slot);
             }
-            trace!(self, EventKind::Suspend { actor: me.id, reason: reason.clone() });
+            trace!(self, EventKind::Suspend { actor: me.id(), reason: reason.clone() });
             self.notify_parent(me, reason, true, msg);
         } else {
             self.end_actor(me, reason, post_stop);
@@ -159,7 +159,7 @@ impl Core {
         self.slots[r.slot as usize].cell = Some(cell);
         if let Err(why) = result {
             self.stats.failures += 1;
-            trace!(self, EventKind::Failure { actor: r.id, msg: None, reason: format!("in {what}: {why}") });
+            trace!(self, EventKind::Failure { actor: r.id(), msg: None, reason: format!("in {what}: {why}") });
         }
     }
 
@@ -178,7 +178,7 @@ impl Core {
         self.pools.dyn_pool(pool).drain(queue, parked, false, &mut letters);
         self.stats.queued -= u64::from(len);
         for &(id, from) in &letters {
-            self.dead_letter(id, from, r.id, DeadLetterReason::PendingAtStop, None);
+            self.dead_letter(id, from, r.id(), DeadLetterReason::PendingAtStop, None);
         }
         letters.clear();
         self.drain_buf = letters;
@@ -196,7 +196,7 @@ impl Core {
         self.pools.dyn_pool(pool).drain(queue, 0, true, &mut letters);
         for (id, from) in letters {
             self.stats.queued -= 1;
-            self.dead_letter(id, from, r.id, DeadLetterReason::NoRecipient, None);
+            self.dead_letter(id, from, r.id(), DeadLetterReason::NoRecipient, None);
         }
     }
 
@@ -213,7 +213,7 @@ impl Core {
         let s = &mut self.slots[r.slot as usize];
         s.flags = (s.flags & !STOPPING) | SUSPENDED | EXITED;
         self.sched.remove(r.slot);
-        trace!(self, EventKind::Suspend { actor: r.id, reason: reason.clone() });
+        trace!(self, EventKind::Suspend { actor: r.id(), reason: reason.clone() });
         self.admit(r);
         self.notify_parent(r, reason, false, None);
     }
@@ -222,24 +222,24 @@ impl Core {
         let (parent, incarnation) = (self.slots.tree[r.slot as usize].parent, self.slots[r.slot as usize].incarnation);
         let to = self.slot_ref(parent);
         let ended = Ended { child: r, incarnation, reason, failed, msg };
-        self.signal(to, r.id.0, Signal::ChildEnded(ended), MsgKind::ChildEnded);
+        self.signal(to, r.id().0, Signal::ChildEnded(ended), MsgKind::ChildEnded);
     }
 
     /// Queues a notification for `to`, behind what `from` sent it before
     /// (SPEC rule 4).
     pub(crate) fn signal(&mut self, to: Ref, from: u64, signal: Signal, what: MsgKind) {
         let id = self.next_msg_id();
-        trace!(self, EventKind::Send { msg: MsgId(id), from: opt(from), to: to.id, what, payload: None });
+        trace!(self, EventKind::Send { msg: MsgId(id), from: opt(from), to: to.id(), what, payload: None });
         self.stats.sent += 1;
         let cause = self.cause;
         match self.slots.get_mut(to.slot as usize) {
-            Some(s) if s.id == to.id => {
+            Some(s) if s.key == to.key => {
                 let parked = self.flow.parked_on(to.slot);
                 let s = &mut self.slots[to.slot as usize];
                 let envelope = Box::new(SignalEnvelope { signal, id, from, cause });
                 if !self.pools.dyn_pool(s.pool).push_signal(s.queue, envelope, parked) {
                     // Engine invariant: a live slot's queue is in use.
-                    return self.dead_letter(id, from, to.id, DeadLetterReason::NoRecipient, None);
+                    return self.dead_letter(id, from, to.id(), DeadLetterReason::NoRecipient, None);
                 }
                 s.len += 1;
                 s.signals += 1;
@@ -249,7 +249,7 @@ impl Core {
                     self.sched.wake(to.slot, s.pool, s.queue, id);
                 }
             }
-            _ => self.dead_letter(id, from, to.id, DeadLetterReason::NoRecipient, None),
+            _ => self.dead_letter(id, from, to.id(), DeadLetterReason::NoRecipient, None),
         }
     }
 
@@ -280,8 +280,8 @@ impl Core {
         }
         self.release_mailbox(r, pool, queue);
         self.stats.stopped += 1;
-        trace!(self, EventKind::Stop { actor: r.id, reason: reason.clone() });
-        self.fail_asks_of(r.id);
+        trace!(self, EventKind::Stop { actor: r.id(), reason: reason.clone() });
+        self.fail_asks_of(r.id());
         self.on_terminated(r, &reason);
     }
 
@@ -323,7 +323,7 @@ impl Core {
             let _ = crate::panic::catch(move || drop(old));
         }
         self.stats.restarts += 1;
-        trace!(self, EventKind::Restart { actor: child.id, from, to });
+        trace!(self, EventKind::Restart { actor: child.id(), from, to });
         self.slots[child.slot as usize].flags &= !(SUSPENDED | EXITED);
         self.running.push(child.slot);
         let result = cell.post_restart(self, child, reason);

@@ -37,13 +37,13 @@ impl Core {
     pub(crate) fn monitor(&mut self, watcher: Ref, target: Ref) -> u64 {
         self.links.next_monitor += 1;
         let monitor = self.links.next_monitor;
-        trace!(self, EventKind::Monitor { monitor, watcher: watcher.id, target: target.id });
+        trace!(self, EventKind::Monitor { monitor, watcher: watcher.id(), target: target.id() });
         if self.alive(target) {
-            self.links.monitors.insert(monitor, (watcher, target.id.0));
-            self.links.by_target.entry(target.id.0).or_default().push(monitor);
+            self.links.monitors.insert(monitor, (watcher, target.id().0));
+            self.links.by_target.entry(target.id().0).or_default().push(monitor);
         } else {
-            let down = Down { monitor, actor: target.id, reason: None };
-            self.signal(watcher, target.id.0, Signal::Down(down), MsgKind::Down);
+            let down = Down { monitor, actor: target.id(), reason: None };
+            self.signal(watcher, target.id().0, Signal::Down(down), MsgKind::Down);
         }
         monitor
     }
@@ -65,27 +65,31 @@ impl Core {
     /// Links `a` and `b`. Linking to an actor that is gone acts as if it had
     /// just failed with reason `noproc`.
     pub(crate) fn link(&mut self, a: Ref, b: Ref) {
-        if a.id == b.id || !self.alive(a) {
+        if a.id() == b.id() || !self.alive(a) {
             return;
         }
         if !self.alive(b) {
             self.exit_signal(b, a, &StopReason::Failed("noproc".into()));
             return;
         }
-        let new = self.links.links.entry(a.id.0).or_default().insert(b.id.0, b).is_none();
-        self.links.links.entry(b.id.0).or_default().insert(a.id.0, a);
+        let new = self.links.links.entry(a.id().0).or_default().insert(b.id().0, b).is_none();
+        self.links.links.entry(b.id().0).or_default().insert(a.id().0, a);
         if new {
-            trace!(self, EventKind::Link { a: a.id, b: b.id });
+            trace!(self, EventKind::Link { a: a.id(), b: b.id() });
         }
     }
 
     /// Removes the link between `a` and `b`, if any.
     pub(crate) fn unlink_actors(&mut self, a: Ref, b: Ref) {
+        if !self.ours(a) || !self.ours(b) {
+            // Never linked: the ids would name actors of this system.
+            return;
+        }
         for (x, y) in [(a, b), (b, a)] {
-            if let Some(m) = self.links.links.get_mut(&x.id.0) {
-                m.remove(&y.id.0);
+            if let Some(m) = self.links.links.get_mut(&x.id().0) {
+                m.remove(&y.id().0);
                 if m.is_empty() {
-                    self.links.links.remove(&x.id.0);
+                    self.links.links.remove(&x.id().0);
                 }
             }
         }
@@ -93,7 +97,7 @@ impl Core {
 
     /// Sets whether `r` traps exits.
     pub(crate) fn set_trap_exit(&mut self, r: Ref, on: bool) {
-        if let Some(s) = self.slots.get_mut(r.slot as usize).filter(|s| s.id == r.id) {
+        if let Some(s) = self.slots.get_mut(r.slot as usize).filter(|s| s.key == r.key) {
             if on {
                 s.flags |= TRAP_EXIT;
             } else {
@@ -108,8 +112,8 @@ impl Core {
             return;
         }
         if self.slots[to.slot as usize].flags & TRAP_EXIT != 0 {
-            let exit = Exit { from: from.id, reason: reason.clone() };
-            self.signal(to, from.id.0, Signal::Exit(exit), MsgKind::Exit);
+            let exit = Exit { from: from.id(), reason: reason.clone() };
+            self.signal(to, from.id().0, Signal::Exit(exit), MsgKind::Exit);
         } else if reason.is_abnormal() {
             self.end_actor(to, reason.clone(), false);
         }
@@ -121,24 +125,25 @@ impl Core {
         if self.links.monitors.is_empty() && self.links.links.is_empty() {
             return;
         }
-        if let Some(mons) = self.links.by_target.remove(&r.id.0) {
+        if let Some(mons) = self.links.by_target.remove(&r.id().0) {
             for monitor in mons {
                 if let Some((watcher, _)) = self.links.monitors.remove(&monitor) {
-                    let down = Down { monitor, actor: r.id, reason: Some(reason.clone()) };
-                    self.signal(watcher, r.id.0, Signal::Down(down), MsgKind::Down);
+                    let down = Down { monitor, actor: r.id(), reason: Some(reason.clone()) };
+                    self.signal(watcher, r.id().0, Signal::Down(down), MsgKind::Down);
                 }
             }
         }
-        let held: Vec<u64> = self.links.monitors.iter().filter(|(_, (w, _))| w.id == r.id).map(|(&m, _)| m).collect();
+        let held: Vec<u64> =
+            self.links.monitors.iter().filter(|(_, (w, _))| w.id() == r.id()).map(|(&m, _)| m).collect();
         for m in held {
             self.demonitor(m);
         }
-        if let Some(peers) = self.links.links.remove(&r.id.0) {
+        if let Some(peers) = self.links.links.remove(&r.id().0) {
             for (_, peer) in peers {
-                if let Some(m) = self.links.links.get_mut(&peer.id.0) {
-                    m.remove(&r.id.0);
+                if let Some(m) = self.links.links.get_mut(&peer.id().0) {
+                    m.remove(&r.id().0);
                     if m.is_empty() {
-                        self.links.links.remove(&peer.id.0);
+                        self.links.links.remove(&peer.id().0);
                     }
                 }
                 self.exit_signal(r, peer, reason);

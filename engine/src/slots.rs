@@ -3,15 +3,15 @@
 
 use std::ops::{Index, IndexMut};
 
-use crate::address::ActorId;
+use crate::address::Key;
 use crate::cell::Cell;
 
 /// One actor's place: what a send and a delivery touch, and the tree links.
 /// Exactly one cache line.
 #[repr(C, align(64))]
 pub(crate) struct Slot {
-    /// `ActorId(0)` marks a free slot.
-    pub(crate) id: ActorId,
+    /// The actor with its system's tag; [`Key::NONE`] marks a free slot.
+    pub(crate) key: Key,
     /// The actor; `None` while its own code runs.
     pub(crate) cell: Option<Box<dyn Cell>>,
     pub(crate) queue: u32,
@@ -78,7 +78,7 @@ impl Slots {
     /// Frees slot `i`; returns its actor.
     pub(crate) fn remove(&mut self, i: usize) -> Option<Box<dyn Cell>> {
         let s = &mut self.v[i];
-        s.id = ActorId(0);
+        s.key = Key::NONE;
         self.live -= 1;
         self.free.push(i as u32);
         s.cell.take()
@@ -86,12 +86,12 @@ impl Slots {
 
     #[inline]
     pub(crate) fn get(&self, i: usize) -> Option<&Slot> {
-        self.v.get(i).filter(|s| s.id.0 != 0)
+        self.v.get(i).filter(|s| s.key != Key::NONE)
     }
 
     #[inline]
     pub(crate) fn get_mut(&mut self, i: usize) -> Option<&mut Slot> {
-        self.v.get_mut(i).filter(|s| s.id.0 != 0)
+        self.v.get_mut(i).filter(|s| s.key != Key::NONE)
     }
 
     /// Slot `i`, live or free.

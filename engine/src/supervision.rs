@@ -340,7 +340,7 @@ impl SupervisorCell {
                 _ => Directive::Stop,
             }
         };
-        trace!(core, EventKind::Decision { supervisor: me.id, child: child.id, directive, reason: reason.clone() });
+        trace!(core, EventKind::Decision { supervisor: me.id(), child: child.id(), directive, reason: reason.clone() });
         match directive {
             Directive::Resume => core.resume(child),
             Directive::Stop => self.remove(core, idx, reason),
@@ -351,11 +351,11 @@ impl SupervisorCell {
                     StopReason::Failed(why) => why.clone(),
                     other => other.to_string(),
                 };
-                trace!(core, EventKind::Escalate { supervisor: me.id, child: child.id, reason: why.clone() });
+                trace!(core, EventKind::Escalate { supervisor: me.id(), child: child.id(), reason: why.clone() });
                 if core.is_supervised(me.slot) {
                     core.fail(me, why, None, 0, true);
                 } else {
-                    core.stop_system(format!("escalated to the root by {}: {why}", me.id));
+                    core.stop_system(format!("escalated to the root by {}: {why}", me.id()));
                 }
             }
         }
@@ -381,7 +381,7 @@ impl SupervisorCell {
             trace!(
                 core,
                 EventKind::IntensityExceeded {
-                    supervisor: me.id,
+                    supervisor: me.id(),
                     restarts: self.restarts.len() as u32,
                     period: self.spec.period
                 }
@@ -392,7 +392,9 @@ impl SupervisorCell {
             } else {
                 core.stop_system(format!(
                     "supervisor {} exceeded its restart intensity ({} in {} ticks)",
-                    me.id, self.spec.intensity, self.spec.period
+                    me.id(),
+                    self.spec.intensity,
+                    self.spec.period
                 ));
             }
             return;
@@ -426,7 +428,7 @@ impl SupervisorCell {
                     self.backoff_n = 0;
                 }
                 let seed = core.config.seed;
-                let rng = self.rng.get_or_insert_with(|| Box::new(rng::stream(seed, rng::ACTORS + me.id.0)));
+                let rng = self.rng.get_or_insert_with(|| Box::new(rng::stream(seed, rng::ACTORS + me.id().0)));
                 let u: f64 = rng.random();
                 let d = b.delay(self.backoff_n, u);
                 self.backoff_n = self.backoff_n.saturating_add(1);
@@ -495,7 +497,7 @@ impl Core {
 
     /// The live child of `sup` called `name`, if its messages are `M`s.
     pub(crate) fn child_addr<M: 'static>(&self, sup: Ref, name: &str) -> Option<Addr<M>> {
-        let s = self.slots.get(sup.slot as usize).filter(|s| s.id == sup.id)?;
+        let s = self.slots.get(sup.slot as usize).filter(|s| s.key == sup.key)?;
         let cell = s.cell.as_ref()?.as_any().downcast_ref::<SupervisorCell>()?;
         let child = cell.children.iter().find(|e| e.spec.name == name)?.child;
         let pool = self.pools.lookup::<M>()?;
@@ -504,13 +506,13 @@ impl Core {
 
     /// The live children of `sup`, in start order.
     pub(crate) fn children_of(&self, sup: Ref) -> Vec<(String, ActorId)> {
-        let Some(s) = self.slots.get(sup.slot as usize).filter(|s| s.id == sup.id) else {
+        let Some(s) = self.slots.get(sup.slot as usize).filter(|s| s.key == sup.key) else {
             return Vec::new();
         };
         let Some(cell) = s.cell.as_ref().and_then(|c| c.as_any().downcast_ref::<SupervisorCell>()) else {
             return Vec::new();
         };
-        cell.children.iter().map(|e| (e.spec.name.to_string(), e.child.id)).collect()
+        cell.children.iter().map(|e| (e.spec.name.to_string(), e.child.id())).collect()
     }
 }
 
@@ -524,19 +526,19 @@ impl Cell for SupervisorCell {
             Item::Stop { id, from, cause } => (*id, *from, *cause),
             Item::Signal(s) => (s.id, s.from, s.cause),
         };
-        core.trace_deliver(id, me.id, from, cause);
+        core.trace_deliver(id, me.id(), from, cause);
         core.stats.handled += 1;
         match item {
             Item::User(e) => match e.msg {},
             Item::Stop { .. } => {
-                core.trace_done(me.id, id);
+                core.trace_done(me.id(), id);
                 Outcome::Stop
             }
             Item::Signal(s) => {
                 if let Signal::ChildEnded(ended) = s.signal {
                     self.child_ended(core, me, ended);
                 }
-                core.trace_done(me.id, id);
+                core.trace_done(me.id(), id);
                 Outcome::Handled
             }
         }

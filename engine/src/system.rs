@@ -259,7 +259,7 @@ impl System {
     /// semantics apply to it). Returns its id, or `None` if `sup` is gone.
     pub fn start_child(&mut self, sup: Addr<SupervisorMsg>, spec: ChildSpec) -> Option<ActorId> {
         let _quiet = self.quiet();
-        self.core.with_supervisor(sup.r(), |s, core| s.start_child(core, sup.r(), spec)).map(|r| r.id)
+        self.core.with_supervisor(sup.r(), |s, core| s.start_child(core, sup.r(), spec)).map(|r| r.id())
     }
 
     /// The live child of supervisor `sup` called `name`, if its messages are `M`s.

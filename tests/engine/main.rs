@@ -6,6 +6,7 @@ mod causality;
 mod conservation;
 mod determinism;
 mod fifo;
+mod foreign;
 mod interleavings;
 mod lifecycle;
 mod panics;
