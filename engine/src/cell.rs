@@ -7,7 +7,7 @@ use compact_str::CompactString;
 use rand_chacha::ChaCha8Rng;
 
 use crate::actor::{Actor, Behavior, Handled};
-use crate::address::{ActorId, MsgId, Ref};
+use crate::address::{ActorId, Key, MsgId, Ref};
 use crate::context::Context;
 use crate::faults::Fate;
 use crate::mailbox::{Envelope, Item, Signal};
@@ -45,8 +45,13 @@ impl Outcome {
 
 /// What the engine does with an actor without knowing its type.
 pub(crate) trait Cell {
-    /// Takes the next item of the actor's mailbox and handles it.
-    fn deliver(&mut self, core: &mut Core, me: Ref, pool: u16, queue: u32) -> Outcome;
+    /// Takes the next item of the actor's mailbox (queue `queue` of pool
+    /// `pool`) and handles it; the actor is `key` in slot `slot`.
+    ///
+    /// The actor comes in parts, not as a [`Ref`]: six arguments all go in
+    /// registers, where a `Ref` would be written to memory by the caller
+    /// and read back by the callee on every delivery.
+    fn deliver(&mut self, core: &mut Core, slot: u32, key: Key, pool: u16, queue: u32) -> Outcome;
     /// Runs `pre_start`.
     fn start(&mut self, core: &mut Core, me: Ref) -> Result<(), String>;
     /// Runs `post_stop`.
@@ -275,7 +280,8 @@ impl<A: Actor> ActorBox<A> {
 
 impl<A: Actor> Cell for ActorBox<A> {
     #[inline]
-    fn deliver(&mut self, core: &mut Core, me: Ref, pool: u16, queue: u32) -> Outcome {
+    fn deliver(&mut self, core: &mut Core, slot: u32, key: Key, pool: u16, queue: u32) -> Outcome {
+        let me = Ref { slot, queue, key };
         let Some(item) = core.pop::<A::Msg>(me, pool, queue) else {
             return Outcome::Handled;
         };

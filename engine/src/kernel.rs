@@ -759,10 +759,14 @@ impl Core {
         let me = Ref { slot: p.slot(), queue, key: s.key };
         let mut cell = s.cell.take().expect("engine invariant: a runnable actor is not running");
         self.delivering = p.slot();
-        let outcome = cell.deliver(self, me, pool, queue);
+        let outcome = cell.deliver(self, p.slot(), me.key, pool, queue);
         self.delivering = NIL;
         let s = &mut self.slots[p.slot() as usize];
-        s.cell = Some(cell);
+        // `s.cell` is `None` (taken above, and only the actor's own
+        // delivery takes it): put back without dropping what is there.
+        let none = s.cell.replace(cell);
+        debug_assert!(none.is_none(), "engine invariant: a running actor's cell is out of its slot");
+        std::mem::forget(none);
         if matches!(outcome, Outcome::Handled) && self.deferred.is_empty() {
             // The common case: the actor is still there, nothing else to do.
             let more = s.len > 0 && s.flags & HOLD == 0;

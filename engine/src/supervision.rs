@@ -37,7 +37,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::actor::Actor;
-use crate::address::{ActorId, Addr, Ref};
+use crate::address::{ActorId, Addr, Key, Ref};
 use crate::cell::{ActorBox, Cell, Outcome};
 use crate::mailbox::{Ended, Item, MailboxConfig, Pools, Signal};
 use crate::rng;
@@ -517,7 +517,8 @@ impl Core {
 }
 
 impl Cell for SupervisorCell {
-    fn deliver(&mut self, core: &mut Core, me: Ref, pool: u16, queue: u32) -> Outcome {
+    fn deliver(&mut self, core: &mut Core, slot: u32, key: Key, pool: u16, queue: u32) -> Outcome {
+        let me = Ref { slot, queue, key };
         let Some(item) = core.pop::<SupervisorMsg>(me, pool, queue) else {
             return Outcome::Handled;
         };
