@@ -41,8 +41,8 @@ impl fmt::Display for MsgId {
 /// Bits of a [`Key`] that hold the actor's id; the system's tag is below.
 const ID_BITS: u32 = 40;
 
-/// The most actors one system can spawn in its life: ids must stay below
-/// the tag of a [`Key`].
+/// The most actors one system can spawn in its life: ids must fit in the
+/// bits of a [`Key`] above the tag.
 pub(crate) const MAX_ACTOR_ID: u64 = (1 << ID_BITS) - 1;
 
 /// Bits of a system's tag in a [`Key`].
@@ -64,7 +64,8 @@ impl Key {
     /// No actor: what a free slot holds.
     pub(crate) const NONE: Key = Key(0);
 
-    /// Actor `id` (1 to [`MAX_ACTOR_ID`]) of the system tagged `tag`.
+    /// Actor `id` (0 to [`MAX_ACTOR_ID`]; 0 for no actor, as the asker of a
+    /// test's ask) of the system tagged `tag`.
     #[inline]
     pub(crate) fn new(tag: u32, id: ActorId) -> Key {
         debug_assert!(id.0 <= MAX_ACTOR_ID);
@@ -84,9 +85,10 @@ impl Key {
     }
 }
 
+/// The id only: the tag must never reach what a run prints or records.
 impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}@{}", self.actor(), self.tag())
+        write!(f, "{:?}", self.actor())
     }
 }
 
@@ -140,7 +142,11 @@ impl Eq for Ref {}
 /// another system (kept across the runs of a property test, say) it names
 /// nobody there, even when that system has an actor with the same id: a
 /// send becomes a dead letter `no_recipient`, a link or monitor sees an
-/// actor that is not there.
+/// actor that is not there. So two addresses compare equal only if they
+/// are of the same system: the same seed run twice gives addresses that
+/// differ. (Systems are told apart by a 24-bit tag; the 2^24-th system a
+/// process makes after another shares its tag. Timer and monitor ids are
+/// numbers of their own system, not checked this way.)
 ///
 /// ```
 /// use rehearsal::{Actor, Config, Context, DeadLetterReason, Handled, System};

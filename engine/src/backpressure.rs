@@ -133,7 +133,8 @@ impl Core {
         let depth = s.len;
         let (id, from) = (item.id(), item.from());
         if !self.pools.holds::<M>(s.pool) {
-            // An address from another system: nobody here takes it.
+            // An address of another system whose tag this one shares (see
+            // `Key`): nobody here takes it.
             return self.dead_letter(id, from, to.id(), DeadLetterReason::NoRecipient, None);
         }
         trace!(self, EventKind::Overflow { actor: to.id(), msg: MsgId(id), policy, depth });
@@ -242,7 +243,8 @@ impl Core {
         let flags = s.flags;
         let (id, from) = (item.id(), item.from());
         let Some(queue) = self.pools.try_queue::<M>(s.pool, s.queue) else {
-            // An address from another system: nobody here takes it.
+            // An address of another system whose tag this one shares (see
+            // `Key`): nobody here takes it.
             return self.dead_letter(id, from, to.id(), DeadLetterReason::NoRecipient, None);
         };
         queue.push_back(item);

@@ -206,6 +206,10 @@ impl Default for Config {
 /// [`RunOutcome::Limit`](crate::RunOutcome::Limit) naming it, and a
 /// `limit` event in the trace.
 ///
+/// Besides these, a system spawns at most 2^40 - 1 actors in its whole
+/// life (ids are 40 bits); spawning past that panics. At a million spawns a
+/// second that is twelve days of spawning.
+///
 /// ```
 /// use rehearsal::{Config, Limits};
 /// let cfg = Config::seeded(1).limits(Limits { max_actors: 10, ..Limits::default() });

@@ -55,6 +55,12 @@ impl Core {
     #[cold]
     pub(crate) fn send_with_faults<M: fmt::Debug + 'static>(&mut self, to: Ref, msg: M, from: u64, id: u64) {
         let cause = self.cause;
+        if !self.ours(to) {
+            // Another system's actor: no rule of this plan names it, and
+            // its id must not count against (or draw for) this system's
+            // actor of the same id. A dead letter `no_recipient`.
+            return self.enqueue(to, Item::User(Envelope { msg, id, from, cause }));
+        }
         let kind = self.kind_of(&msg);
         let now = self.clock.now;
         let fate = self.faults.as_mut().and_then(|f| f.at_send(from, to.id().0, kind.as_deref(), now));

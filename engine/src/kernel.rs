@@ -490,7 +490,7 @@ impl Core {
 
     #[inline(always)]
     pub(crate) fn enqueue<M: 'static>(&mut self, to: Ref, item: Item<M>) {
-        // `to.id` is never 0, so a free slot never matches.
+        // `to.key` is never `Key::NONE`, so a free slot never matches.
         match self.slots.raw_mut(to.slot as usize) {
             // An address of this system names the queue its slot has.
             Some(s) if s.key == to.key && s.queue == to.queue => {
@@ -519,7 +519,8 @@ impl Core {
         let s = &mut self.slots[to.slot as usize];
         let head = item.id();
         let Some(queue) = self.pools.try_queue::<M>(s.pool, to.queue) else {
-            // An address from another system: nobody here takes it.
+            // An address of another system whose tag this one shares (see
+            // `Key`): nobody here takes it.
             let (id, from) = (item.id(), item.from());
             return self.dead_letter(id, from, to.id(), DeadLetterReason::NoRecipient, None);
         };
@@ -763,7 +764,9 @@ impl Core {
         self.delivering = NIL;
         let s = &mut self.slots[p.slot() as usize];
         // `s.cell` is `None` (taken above, and only the actor's own
-        // delivery takes it): put back without dropping what is there.
+        // delivery takes it): put back without dropping what is there. Were
+        // that ever not so (an engine bug), the cell there would leak, not
+        // be dropped.
         let none = s.cell.replace(cell);
         debug_assert!(none.is_none(), "engine invariant: a running actor's cell is out of its slot");
         std::mem::forget(none);

@@ -65,7 +65,7 @@ impl Core {
     /// Links `a` and `b`. Linking to an actor that is gone acts as if it had
     /// just failed with reason `noproc`.
     pub(crate) fn link(&mut self, a: Ref, b: Ref) {
-        if a.id() == b.id() || !self.alive(a) {
+        if a.key == b.key || !self.alive(a) {
             return;
         }
         if !self.alive(b) {
@@ -133,8 +133,7 @@ impl Core {
                 }
             }
         }
-        let held: Vec<u64> =
-            self.links.monitors.iter().filter(|(_, (w, _))| w.id() == r.id()).map(|(&m, _)| m).collect();
+        let held: Vec<u64> = self.links.monitors.iter().filter(|(_, (w, _))| w.key == r.key).map(|(&m, _)| m).collect();
         for m in held {
             self.demonitor(m);
         }

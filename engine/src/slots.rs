@@ -1,4 +1,4 @@
-//! The slot table: one cache line per actor, no tags, free slots reused
+//! The slot table: one cache line per actor, free slots reused
 //! last-freed first (deterministic).
 
 use std::ops::{Index, IndexMut};

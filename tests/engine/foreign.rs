@@ -36,6 +36,7 @@ enum RelayMsg {
     Stop(Addr<u32>),
     Kill(Addr<u32>),
     Link(Addr<u32>),
+    LinkRelay(Addr<RelayMsg>),
     Unlink(Addr<u32>),
     Credit(Addr<u32>, Rc<RefCell<Option<(u32, bool)>>>),
 }
@@ -50,6 +51,7 @@ impl Actor for Relay {
             RelayMsg::Stop(to) => ctx.stop_actor(to),
             RelayMsg::Kill(to) => ctx.kill(to),
             RelayMsg::Link(to) => ctx.link(to),
+            RelayMsg::LinkRelay(to) => ctx.link(to),
             RelayMsg::Unlink(to) => ctx.unlink(to),
             RelayMsg::Credit(to, out) => {
                 let credit = ctx.credit(to);
@@ -200,4 +202,56 @@ fn the_tag_never_reaches_the_trace() {
     drop(others);
     assert_eq!(run(), first);
     assert!(first.1.starts_with("Addr(#1) "), "{}", first.1);
+}
+
+/// What a fault plan's rules count and draw must not see another system's
+/// actor: a rule aimed at this system's counter ignores a send to `x`'s.
+#[test]
+fn fault_rules_ignore_another_systems_actor() {
+    let plan = rehearsal::faults::FaultPlan::from_toml_str(
+        "[[rule]]\nname = \"drop-first\"\nactors = \"counter\"\nat_message = 1\naction = \"drop\"\n",
+        "plan.toml",
+    )
+    .expect("a valid plan");
+    let (_x, x_counter, _, _) = system(5);
+    let got: Got = Rc::new(RefCell::new(Vec::new()));
+    let mut y = System::new(Config::seeded(5).faults(plan));
+    let y_counter = y.spawn("counter", Counter { got: got.clone() });
+    assert_eq!(x_counter.id(), y_counter.id());
+    y.send(x_counter, 5);
+    y.send(y_counter, 6);
+    y.send(y_counter, 7);
+    assert_eq!(y.run_until_idle(), RunOutcome::Idle);
+    let reasons: Vec<DeadLetterReason> = y.dead_letters().iter().map(|d| d.reason).collect();
+    assert_eq!(reasons, vec![DeadLetterReason::NoRecipient, DeadLetterReason::InjectedDrop]);
+    assert_eq!(*got.borrow(), vec![7], "the rule's first message was y's own 6");
+}
+
+/// Linking to, or being watched by, another system's actor with one's own
+/// id is not linking to or being watched by oneself.
+#[test]
+fn a_namesake_in_another_system_is_not_oneself() {
+    let (_x, _, x_relay, _) = system(6);
+    let (mut y, _, y_relay, _) = system(6);
+    assert_eq!(x_relay.id(), y_relay.id());
+    y.send(y_relay, RelayMsg::LinkRelay(x_relay));
+    assert_eq!(y.run_until_idle(), RunOutcome::Idle);
+    assert!(!y.is_alive(y_relay), "linked to nobody: exit noproc");
+}
+
+/// A monitor whose watcher is another system's actor is not this system's
+/// namesake's: that one's end leaves it, and the target's end still sends
+/// its `Down` (to nobody here: a dead letter).
+#[test]
+fn a_foreign_watchers_monitor_outlives_its_local_namesake() {
+    let (_x, _, x_relay, _) = system(7);
+    let (mut y, y_counter, y_relay, _) = system(7);
+    assert_eq!(x_relay.id(), y_relay.id());
+    y.monitor(x_relay, y_counter);
+    y.kill(y_relay);
+    y.kill(y_counter);
+    assert_eq!(y.run_until_idle(), RunOutcome::Idle);
+    let dead: Vec<(u64, DeadLetterReason)> = y.dead_letters().iter().map(|d| (d.to.0, d.reason)).collect();
+    assert_eq!(dead, vec![(x_relay.id().0, DeadLetterReason::NoRecipient)], "the Down to the foreign watcher");
+    assert!(y.stats().conserved());
 }
