@@ -120,6 +120,15 @@ impl Ref {
     pub(crate) fn id(&self) -> ActorId {
         self.key.actor()
     }
+
+    /// The actor in slot `place as u32` with its mailbox's queue
+    /// `place >> 32`, whose key is `key`. The slot and the queue come as one
+    /// word: a `Ref` made of them is written whole, and read back whole
+    /// (see [`Addr`]).
+    #[inline(always)]
+    pub(crate) fn from_place(place: u64, key: Key) -> Ref {
+        Ref { slot: place as u32, queue: (place >> 32) as u32, key }
+    }
 }
 
 /// The same actor in the same slot (its queue follows from those).

@@ -45,13 +45,14 @@ impl Outcome {
 
 /// What the engine does with an actor without knowing its type.
 pub(crate) trait Cell {
-    /// Takes the next item of the actor's mailbox (queue `queue` of pool
-    /// `pool`) and handles it; the actor is `key` in slot `slot`.
+    /// Takes the next item of the actor's mailbox and handles it; the actor
+    /// is `key`, its slot and mailbox queue `place` (see
+    /// [`Ref::from_place`]), in pool `pool`.
     ///
-    /// The actor comes in parts, not as a [`Ref`]: six arguments all go in
+    /// The actor comes in parts, not as a [`Ref`]: all the arguments go in
     /// registers, where a `Ref` would be written to memory by the caller
     /// and read back by the callee on every delivery.
-    fn deliver(&mut self, core: &mut Core, slot: u32, key: Key, pool: u16, queue: u32) -> Outcome;
+    fn deliver(&mut self, core: &mut Core, place: u64, key: Key, pool: u16) -> Outcome;
     /// Runs `pre_start`.
     fn start(&mut self, core: &mut Core, me: Ref) -> Result<(), String>;
     /// Runs `post_stop`.
@@ -280,15 +281,14 @@ impl<A: Actor> ActorBox<A> {
 
 impl<A: Actor> Cell for ActorBox<A> {
     #[inline]
-    fn deliver(&mut self, core: &mut Core, slot: u32, key: Key, pool: u16, queue: u32) -> Outcome {
-        let me = Ref { slot, queue, key };
-        let Some(item) = core.pop::<A::Msg>(me, pool, queue) else {
+    fn deliver(&mut self, core: &mut Core, place: u64, key: Key, pool: u16) -> Outcome {
+        let me = Ref::from_place(place, key);
+        let queue = me.queue;
+        let Some((item, plain)) = core.pop_plain::<A::Msg>(me, pool, queue) else {
             return Outcome::Handled;
         };
         match item {
-            Item::User(env) if !core.fault_on && core.slots[me.slot as usize].batch <= 1 => {
-                self.deliver_user(core, me, env)
-            }
+            Item::User(env) if plain => self.deliver_user(core, me, env),
             item => self.deliver_other(core, me, pool, queue, item),
         }
     }

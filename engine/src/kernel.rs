@@ -490,21 +490,18 @@ impl Core {
 
     #[inline(always)]
     pub(crate) fn enqueue<M: 'static>(&mut self, to: Ref, item: Item<M>) {
-        // `to.key` is never `Key::NONE`, so a free slot never matches.
-        match self.slots.raw_mut(to.slot as usize) {
-            // An address of this system names the queue its slot has.
-            Some(s) if s.key == to.key && s.queue == to.queue => {
-                if s.capacity != 0 && (s.len - s.signals >= s.capacity || self.flow.parked_total != 0) {
-                    return self.bounded_send(to, item);
-                }
-                self.push_item(to, item);
-            }
-            _ => {
-                let (id, from) = (item.id(), item.from());
-                drop(item);
-                self.dead_letter(id, from, to.id(), DeadLetterReason::NoRecipient, None);
-            }
+        // `to.key` is never `Key::NONE`, so a free slot never matches; an
+        // address of this system names the queue its slot has.
+        if !self.slots.holds(to.slot as usize, to.key, to.queue) {
+            let (id, from) = (item.id(), item.from());
+            drop(item);
+            return self.dead_letter(id, from, to.id(), DeadLetterReason::NoRecipient, None);
         }
+        let s = &self.slots[to.slot as usize];
+        if s.capacity != 0 && (s.len - s.signals >= s.capacity || self.flow.parked_total != 0) {
+            return self.bounded_send(to, item);
+        }
+        self.push_item(to, item);
     }
 
     /// Queues `item` in `to`'s mailbox (`to` is alive, and its mailbox has
@@ -760,7 +757,8 @@ impl Core {
         let me = Ref { slot: p.slot(), queue, key: s.key };
         let mut cell = s.cell.take().expect("engine invariant: a runnable actor is not running");
         self.delivering = p.slot();
-        let outcome = cell.deliver(self, p.slot(), me.key, pool, queue);
+        let place = u64::from(p.slot()) | u64::from(queue) << 32;
+        let outcome = cell.deliver(self, place, me.key, pool);
         self.delivering = NIL;
         let s = &mut self.slots[p.slot() as usize];
         // `s.cell` is `None` (taken above, and only the actor's own
@@ -847,9 +845,18 @@ impl Core {
     /// Pops the next item of `me`'s mailbox (queue `queue` of pool `pool`, of type `M`).
     #[inline(always)]
     pub(crate) fn pop<M: 'static>(&mut self, me: Ref, pool: u16, queue: u32) -> Option<Item<M>> {
-        let ring = self.pools.get::<M>(pool).queues.get_mut(queue as usize)?;
+        self.pop_plain(me, pool, queue).map(|(item, _)| item)
+    }
+
+    /// [`Core::pop`], also telling whether a user message goes the plain
+    /// way: one at a time (no batching) and no fault plan. Known here,
+    /// where the slot is at hand; the caller would look it up again.
+    #[inline(always)]
+    pub(crate) fn pop_plain<M: 'static>(&mut self, me: Ref, pool: u16, queue: u32) -> Option<(Item<M>, bool)> {
+        let ring = self.pools.own::<M>(pool).queues.get_mut(queue as usize)?;
         let item = ring.pop_front()?;
         let s = &mut self.slots[me.slot as usize];
+        let plain = s.batch <= 1 && !self.fault_on;
         s.len -= 1;
         if let Item::Signal(_) = item {
             s.signals -= 1;
@@ -867,7 +874,7 @@ impl Core {
                 self.admitted(me, pool, queue, id, sender, timer);
             }
         }
-        Some(item)
+        Some((item, plain))
     }
 
     /// Stops the fast path of [`System::step`](crate::System::step): after a

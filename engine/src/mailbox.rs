@@ -522,15 +522,31 @@ impl Pools {
     /// compared with the one recorded when it was made. Found in
     /// [`Pools::hot`] if it is there (see [`Pools`]).
     #[inline(always)]
-    #[allow(unsafe_code)]
     pub(crate) fn try_get<M: 'static>(&mut self, pool: u16) -> Option<&mut Pool<M>> {
+        self.try_get_in::<M, true>(pool)
+    }
+
+    /// The pool of an actor's own messages: `pool` is that actor's pool,
+    /// which holds `M`s. There is one pool per message type, so a pool of
+    /// `M`s found by its type is that one, without comparing ids.
+    #[inline(always)]
+    pub(crate) fn own<M: 'static>(&mut self, pool: u16) -> &mut Pool<M> {
+        self.try_get_in::<M, false>(pool).expect("engine invariant: a pool holds the message type of its actors")
+    }
+
+    /// [`Pools::try_get`], comparing the id of a pool found by its type with
+    /// `pool` if `CHECK_ID`.
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    fn try_get_in<M: 'static, const CHECK_ID: bool>(&mut self, pool: u16) -> Option<&mut Pool<M>> {
         if let Some(h) = self.hot[hot_index::<M>()] {
-            if h.id == pool && h.ty == TypeId::of::<M>() {
-                // SAFETY: `h.pool` is `pools[pool].1` (filled in by
-                // `try_get_cold` below from that entry), whose type is
-                // `TypeId::of::<M>()`: a live `Pool<M>` that only `drop`
-                // frees. The borrow returned is the only one, for as long
-                // as `self` is borrowed mutably.
+            if (!CHECK_ID || h.id == pool) && h.ty == TypeId::of::<M>() {
+                // SAFETY: `h` was filled in by `try_get_cold` below from
+                // the entry `pools[h.id]`, whose type is `h.ty`, here
+                // `TypeId::of::<M>()`: `h.pool` is a live `Pool<M>` that
+                // only `drop` frees (whether or not `h.id` is `pool`). The
+                // borrow returned is the only one, for as long as `self` is
+                // borrowed mutably.
                 return Some(unsafe { h.pool.cast::<Pool<M>>().as_mut() });
             }
         }

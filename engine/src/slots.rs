@@ -100,10 +100,15 @@ impl Slots {
         self.v.get(i)
     }
 
-    /// Slot `i`, live or free.
+    /// Whether slot `i` holds actor `key` with mailbox queue `queue`: a
+    /// compare of the index, then of the slot (what `raw_mut` and a match
+    /// make three tests of).
     #[inline(always)]
-    pub(crate) fn raw_mut(&mut self, i: usize) -> Option<&mut Slot> {
-        self.v.get_mut(i)
+    pub(crate) fn holds(&self, i: usize, key: Key, queue: u32) -> bool {
+        i < self.v.len() && {
+            let s = &self.v[i];
+            s.key == key && s.queue == queue
+        }
     }
 
     /// Live actors.

@@ -517,8 +517,9 @@ impl Core {
 }
 
 impl Cell for SupervisorCell {
-    fn deliver(&mut self, core: &mut Core, slot: u32, key: Key, pool: u16, queue: u32) -> Outcome {
-        let me = Ref { slot, queue, key };
+    fn deliver(&mut self, core: &mut Core, place: u64, key: Key, pool: u16) -> Outcome {
+        let me = Ref::from_place(place, key);
+        let queue = me.queue;
         let Some(item) = core.pop::<SupervisorMsg>(me, pool, queue) else {
             return Outcome::Handled;
         };
