@@ -101,14 +101,18 @@ pub(crate) fn new_system_tag() -> u32 {
 }
 
 /// An untyped reference to a live actor slot: where it lives and who it is.
+///
+/// Laid out as two words, the key then the slot and queue (the slot in the
+/// low half): see [`Ref::from_place`].
 #[derive(Clone, Copy, Debug)]
+#[repr(C)]
 pub(crate) struct Ref {
+    pub(crate) key: Key,
     pub(crate) slot: u32,
     /// Its mailbox's queue (in the pool of its message type), fixed from
     /// spawn to the final stop: a send finds the mailbox without waiting
     /// to read the slot (and checks the slot meanwhile).
     pub(crate) queue: u32,
-    pub(crate) key: Key,
 }
 
 impl Ref {
@@ -123,8 +127,9 @@ impl Ref {
 
     /// The actor in slot `place as u32` with its mailbox's queue
     /// `place >> 32`, whose key is `key`. The slot and the queue come as one
-    /// word: a `Ref` made of them is written whole, and read back whole
-    /// (see [`Addr`]).
+    /// word, and sit in one word of the `Ref` (its layout is fixed), so the
+    /// compiler can write them whole and read them back whole (see
+    /// [`Addr`]; on a little-endian machine).
     #[inline(always)]
     pub(crate) fn from_place(place: u64, key: Key) -> Ref {
         Ref { slot: place as u32, queue: (place >> 32) as u32, key }

@@ -761,10 +761,13 @@ impl Core {
         let outcome = cell.deliver(self, place, me.key, pool);
         self.delivering = NIL;
         let s = &mut self.slots[p.slot() as usize];
-        // `s.cell` is `None` (taken above, and only the actor's own
-        // delivery takes it): put back without dropping what is there. Were
-        // that ever not so (an engine bug), the cell there would leak, not
-        // be dropped.
+        // `s.cell` is `None` (taken above): put back without dropping what
+        // is there. Nothing puts a cell into a slot during its delivery
+        // (the slot cannot be freed or reused then: ends are deferred while
+        // it runs; a hook, a supervisor's own call or a restart finds no
+        // cell there and puts none back; `reincarnate` never targets it).
+        // Were that ever not so (an engine bug), the cell there would leak,
+        // not be dropped.
         let none = s.cell.replace(cell);
         debug_assert!(none.is_none(), "engine invariant: a running actor's cell is out of its slot");
         std::mem::forget(none);
@@ -842,7 +845,8 @@ impl Core {
         }
     }
 
-    /// Pops the next item of `me`'s mailbox (queue `queue` of pool `pool`, of type `M`).
+    /// Pops the next item of `me`'s mailbox (queue `queue` of pool `pool`, of
+    /// type `M`): `pool` must be `me`'s own pool (see [`Pools::own`]).
     #[inline(always)]
     pub(crate) fn pop<M: 'static>(&mut self, me: Ref, pool: u16, queue: u32) -> Option<Item<M>> {
         self.pop_plain(me, pool, queue).map(|(item, _)| item)
@@ -850,7 +854,9 @@ impl Core {
 
     /// [`Core::pop`], also telling whether a user message goes the plain
     /// way: one at a time (no batching) and no fault plan. Known here,
-    /// where the slot is at hand; the caller would look it up again.
+    /// where the slot is at hand (the caller would look it up again), and
+    /// before a parked send is admitted: both are fixed for a run (the
+    /// fault plan) or the actor's life (its batch size).
     #[inline(always)]
     pub(crate) fn pop_plain<M: 'static>(&mut self, me: Ref, pool: u16, queue: u32) -> Option<(Item<M>, bool)> {
         let ring = self.pools.own::<M>(pool).queues.get_mut(queue as usize)?;

@@ -526,9 +526,10 @@ impl Pools {
         self.try_get_in::<M, true>(pool)
     }
 
-    /// The pool of an actor's own messages: `pool` is that actor's pool,
-    /// which holds `M`s. There is one pool per message type, so a pool of
-    /// `M`s found by its type is that one, without comparing ids.
+    /// The pool of an actor's own messages: `pool` must be that actor's
+    /// pool, which holds `M`s. A system has one pool per message type, so
+    /// a pool of `M`s found by its type is that one, without comparing ids
+    /// (debug builds check).
     #[inline(always)]
     pub(crate) fn own<M: 'static>(&mut self, pool: u16) -> &mut Pool<M> {
         self.try_get_in::<M, false>(pool).expect("engine invariant: a pool holds the message type of its actors")
@@ -541,6 +542,7 @@ impl Pools {
     fn try_get_in<M: 'static, const CHECK_ID: bool>(&mut self, pool: u16) -> Option<&mut Pool<M>> {
         if let Some(h) = self.hot[hot_index::<M>()] {
             if (!CHECK_ID || h.id == pool) && h.ty == TypeId::of::<M>() {
+                debug_assert!(h.id == pool, "engine invariant: an actor's own pool holds its messages");
                 // SAFETY: `h` was filled in by `try_get_cold` below from
                 // the entry `pools[h.id]`, whose type is `h.ty`, here
                 // `TypeId::of::<M>()`: `h.pool` is a live `Pool<M>` that

@@ -100,9 +100,9 @@ impl Slots {
         self.v.get(i)
     }
 
-    /// Whether slot `i` holds actor `key` with mailbox queue `queue`: a
-    /// compare of the index, then of the slot (what `raw_mut` and a match
-    /// make three tests of).
+    /// Whether slot `i` holds actor `key` with mailbox queue `queue`: two
+    /// tests, of the index then of the slot. `key` must not be
+    /// [`Key::NONE`], which every free slot holds.
     #[inline(always)]
     pub(crate) fn holds(&self, i: usize, key: Key, queue: u32) -> bool {
         i < self.v.len() && {
