@@ -134,6 +134,12 @@ impl Ref {
     pub(crate) fn from_place(place: u64, key: Key) -> Ref {
         Ref { slot: place as u32, queue: (place >> 32) as u32, key }
     }
+
+    /// The slot and the queue as one word (see [`Ref::from_place`]).
+    #[inline(always)]
+    pub(crate) fn place(&self) -> u64 {
+        u64::from(self.slot) | u64::from(self.queue) << 32
+    }
 }
 
 /// The same actor in the same slot (its queue follows from those).
@@ -198,13 +204,13 @@ pub struct Addr<M> {
 impl<M> Addr<M> {
     #[inline(always)]
     pub(crate) fn new(r: Ref) -> Self {
-        Addr { slot: u64::from(r.slot) | u64::from(r.queue) << 32, key: r.key, _msg: PhantomData }
+        Addr { slot: r.place(), key: r.key, _msg: PhantomData }
     }
 
     /// The slot and the actor.
     #[inline(always)]
     pub(crate) fn r(&self) -> Ref {
-        Ref { slot: self.slot as u32, queue: (self.slot >> 32) as u32, key: self.key }
+        Ref::from_place(self.slot, self.key)
     }
 
     /// The actor's id.

@@ -121,7 +121,6 @@ impl<A: Actor> ActorBox<A> {
         core: &mut Core,
         me: Ref,
         pool: u16,
-        queue: u32,
         first: crate::mailbox::Envelope<A::Msg>,
     ) -> Outcome {
         let k = core.slots[me.slot as usize].batch as usize;
@@ -129,9 +128,9 @@ impl<A: Actor> ActorBox<A> {
         // Only what is queued: parked sends wait behind it.
         while envs.len() < k
             && core.slots[me.slot as usize].len > 0
-            && matches!(core.pools.queue::<A::Msg>(pool, queue).front(), Some(Item::User(_)))
+            && matches!(core.pools.queue::<A::Msg>(pool, me.queue).front(), Some(Item::User(_)))
         {
-            if let Some(Item::User(e)) = core.pop::<A::Msg>(me, pool, queue) {
+            if let Some(Item::User(e)) = core.pop::<A::Msg>(me, pool) {
                 envs.push(e);
             }
         }
@@ -220,9 +219,9 @@ impl<A: Actor> ActorBox<A> {
     /// Delivers what [`ActorBox::deliver_user`] does not: a batch, a user
     /// message under a fault plan, a poison pill, a signal.
     #[inline(never)]
-    fn deliver_other(&mut self, core: &mut Core, me: Ref, pool: u16, queue: u32, item: Item<A::Msg>) -> Outcome {
+    fn deliver_other(&mut self, core: &mut Core, me: Ref, pool: u16, item: Item<A::Msg>) -> Outcome {
         match item {
-            Item::User(env) if core.slots[me.slot as usize].batch > 1 => self.deliver_batch(core, me, pool, queue, env),
+            Item::User(env) if core.slots[me.slot as usize].batch > 1 => self.deliver_batch(core, me, pool, env),
             Item::User(env) => self.deliver_faulty(core, me, env),
             Item::Stop { id, from, cause } => {
                 core.trace_deliver(id, me.id(), from, cause);
@@ -283,13 +282,12 @@ impl<A: Actor> Cell for ActorBox<A> {
     #[inline]
     fn deliver(&mut self, core: &mut Core, place: u64, key: Key, pool: u16) -> Outcome {
         let me = Ref::from_place(place, key);
-        let queue = me.queue;
-        let Some((item, plain)) = core.pop_plain::<A::Msg>(me, pool, queue) else {
+        let Some((item, plain)) = core.pop_plain::<A::Msg>(me, pool) else {
             return Outcome::Handled;
         };
         match item {
             Item::User(env) if plain => self.deliver_user(core, me, env),
-            item => self.deliver_other(core, me, pool, queue, item),
+            item => self.deliver_other(core, me, pool, item),
         }
     }
 

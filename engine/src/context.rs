@@ -112,7 +112,7 @@ impl<'a, A: Actor> Context<'a, A> {
     /// message comes back and nothing is sent. A receiver whose capacity
     /// covers the credit it grants never drops a message.
     pub fn send_credited<M: fmt::Debug + 'static>(&mut self, to: Addr<M>, msg: M) -> Result<MsgId, NoCredit<M>> {
-        if self.core.ours(to.r()) && self.core.take_credit(self.me.id().0, to.id().0) {
+        if self.core.ours(to.r().key) && self.core.take_credit(self.me.id().0, to.id().0) {
             Ok(self.send(to, msg))
         } else {
             Err(NoCredit(msg))
@@ -121,7 +121,7 @@ impl<'a, A: Actor> Context<'a, A> {
 
     /// The credit this actor holds toward `to`.
     pub fn credit<M>(&self, to: Addr<M>) -> u32 {
-        if !self.core.ours(to.r()) {
+        if !self.core.ours(to.r().key) {
             // Another system's actor granted nothing here.
             return 0;
         }

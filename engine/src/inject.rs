@@ -55,7 +55,7 @@ impl Core {
     #[cold]
     pub(crate) fn send_with_faults<M: fmt::Debug + 'static>(&mut self, to: Ref, msg: M, from: u64, id: u64) {
         let cause = self.cause;
-        if !self.ours(to) {
+        if !self.ours(to.key) {
             // Another system's actor: no rule of this plan names it, and
             // its id must not count against (or draw for) this system's
             // actor of the same id. A dead letter `no_recipient`.

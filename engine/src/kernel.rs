@@ -252,11 +252,11 @@ impl Core {
         self.slots.get(r.slot as usize).filter(|s| s.key == r.key)
     }
 
-    /// Whether `r` names an actor of this system (alive or not): an address
-    /// kept from another system does not.
+    /// Whether `key` names an actor of this system (alive or not): an
+    /// address or reply handle kept from another system does not.
     #[inline]
-    pub(crate) fn ours(&self, r: Ref) -> bool {
-        r.key.tag() == self.tag
+    pub(crate) fn ours(&self, key: Key) -> bool {
+        key.tag() == self.tag
     }
 
     pub(crate) fn slot_ref(&self, slot: u32) -> Ref {
@@ -708,7 +708,7 @@ impl Core {
 
     pub(crate) fn reply<R: fmt::Debug + 'static>(&mut self, to: ReplyTo<R>, value: R, from: u64) {
         // A handle of another system's ask answers nothing here.
-        let ours = to.asker.tag() == self.tag;
+        let ours = self.ours(to.asker);
         if ours && self.asks.pending.contains_key(&to.ask) {
             self.complete_ask(to.ask, Ok(Box::new(value)), from);
         } else {
@@ -757,8 +757,7 @@ impl Core {
         let me = Ref { slot: p.slot(), queue, key: s.key };
         let mut cell = s.cell.take().expect("engine invariant: a runnable actor is not running");
         self.delivering = p.slot();
-        let place = u64::from(p.slot()) | u64::from(queue) << 32;
-        let outcome = cell.deliver(self, place, me.key, pool);
+        let outcome = cell.deliver(self, me.place(), me.key, pool);
         self.delivering = NIL;
         let s = &mut self.slots[p.slot() as usize];
         // `s.cell` is `None` (taken above): put back without dropping what
@@ -845,11 +844,11 @@ impl Core {
         }
     }
 
-    /// Pops the next item of `me`'s mailbox (queue `queue` of pool `pool`, of
+    /// Pops the next item of `me`'s mailbox (its queue of pool `pool`, of
     /// type `M`): `pool` must be `me`'s own pool (see [`Pools::own`]).
     #[inline(always)]
-    pub(crate) fn pop<M: 'static>(&mut self, me: Ref, pool: u16, queue: u32) -> Option<Item<M>> {
-        self.pop_plain(me, pool, queue).map(|(item, _)| item)
+    pub(crate) fn pop<M: 'static>(&mut self, me: Ref, pool: u16) -> Option<Item<M>> {
+        self.pop_plain(me, pool).map(|(item, _)| item)
     }
 
     /// [`Core::pop`], also telling whether a user message goes the plain
@@ -858,8 +857,8 @@ impl Core {
     /// before a parked send is admitted: both are fixed for a run (the
     /// fault plan) or the actor's life (its batch size).
     #[inline(always)]
-    pub(crate) fn pop_plain<M: 'static>(&mut self, me: Ref, pool: u16, queue: u32) -> Option<(Item<M>, bool)> {
-        let ring = self.pools.own::<M>(pool).queues.get_mut(queue as usize)?;
+    pub(crate) fn pop_plain<M: 'static>(&mut self, me: Ref, pool: u16) -> Option<(Item<M>, bool)> {
+        let ring = self.pools.own::<M>(pool).queues.get_mut(me.queue as usize)?;
         let item = ring.pop_front()?;
         let s = &mut self.slots[me.slot as usize];
         let plain = s.batch <= 1 && !self.fault_on;
@@ -877,7 +876,7 @@ impl Core {
             // Its id is needed to trace it, or to wake `me` with it.
             let id = if self.trace.on || at == 0 { ring.get(at).map_or(0, Item::id) } else { 0 };
             if let Some((sender, timer)) = self.admit_one(me) {
-                self.admitted(me, pool, queue, id, sender, timer);
+                self.admitted(me, pool, me.queue, id, sender, timer);
             }
         }
         Some((item, plain))

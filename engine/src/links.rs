@@ -81,7 +81,7 @@ impl Core {
 
     /// Removes the link between `a` and `b`, if any.
     pub(crate) fn unlink_actors(&mut self, a: Ref, b: Ref) {
-        if !self.ours(a) || !self.ours(b) {
+        if !self.ours(a.key) || !self.ours(b.key) {
             // Never linked: the ids would name actors of this system.
             return;
         }

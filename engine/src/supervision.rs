@@ -519,8 +519,7 @@ impl Core {
 impl Cell for SupervisorCell {
     fn deliver(&mut self, core: &mut Core, place: u64, key: Key, pool: u16) -> Outcome {
         let me = Ref::from_place(place, key);
-        let queue = me.queue;
-        let Some(item) = core.pop::<SupervisorMsg>(me, pool, queue) else {
+        let Some(item) = core.pop::<SupervisorMsg>(me, pool) else {
             return Outcome::Handled;
         };
         let (id, from, cause) = match &item {

@@ -472,9 +472,11 @@ impl EventLog {
         self.cur.events()
     }
 
+    /// The events in order. The current chunk is decoded (and leaves the
+    /// fast path) only if the iteration gets that far.
     pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &Event> + '_ {
-        self.limit.set(0);
-        self.chunks().flat_map(|c| c.events().iter())
+        let current = std::iter::once_with(|| self.current()).flat_map(|events| events.iter());
+        self.full.iter().flat_map(|c| c.events().iter()).chain(current)
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -485,9 +487,11 @@ impl EventLog {
     /// chunks nobody read stay undecoded, and the chunk being filled keeps
     /// its fast path.
     pub(crate) fn copy_from(&self, from: usize) -> Vec<Event> {
-        let mut out = Vec::with_capacity(self.len.saturating_sub(from));
-        let k = self.full.partition_point(|c| c.first <= from).saturating_sub(1);
-        for c in self.full[k..].iter().chain(std::iter::once(&self.cur)) {
+        if from >= self.len {
+            return Vec::new();
+        }
+        let mut out = Vec::with_capacity(self.len - from);
+        for c in self.chunks().skip(self.chunk_of(from)) {
             let skip = from.saturating_sub(c.first);
             match c.decoded.get() {
                 Some(d) => out.extend(d.iter().skip(skip).cloned()),
@@ -498,12 +502,23 @@ impl EventLog {
     }
 
     pub(crate) fn get(&self, i: usize) -> Option<&Event> {
-        if i >= self.cur.first {
-            return self.current().get(i - self.cur.first);
+        if i >= self.len {
+            return None;
         }
-        let k = self.full.partition_point(|c| c.first <= i) - 1;
-        let c = &self.full[k];
-        c.events().get(i - c.first)
+        match self.full.get(self.chunk_of(i)) {
+            Some(c) => c.events().get(i - c.first),
+            None => self.current().get(i - self.cur.first),
+        }
+    }
+
+    /// Where event `i` (below `len`) is: its chunk's index in `full`, or
+    /// `full.len()` for the current chunk.
+    fn chunk_of(&self, i: usize) -> usize {
+        if i >= self.cur.first {
+            return self.full.len();
+        }
+        // `full[0].first` is 0, so some chunk starts at or before `i`.
+        self.full.partition_point(|c| c.first <= i) - 1
     }
 }
 
@@ -829,6 +844,14 @@ mod tests {
         }
         assert_eq!(log.limit.get(), CAP - MAX_UNITS, "copying sends no event to the slow path");
         assert!(log.cur.decoded.get().is_none() && log.full[1].decoded.get().is_none());
+        // Nor does asking past the end, or reading only full chunks.
+        assert_eq!(log.get(want.len()), None);
+        assert!(log.iter().take(CHUNK + 2).eq(want[..CHUNK + 2].iter()));
+        assert_eq!(log.limit.get(), CAP - MAX_UNITS, "reading no event of the current chunk keeps its fast path");
+        assert!(log.cur.decoded.get().is_none());
+        // Reading into it does decode it, and later events keep that copy.
+        assert!(log.iter().eq(want.iter()));
+        assert_eq!(log.limit.get(), 0);
     }
 
     #[test]

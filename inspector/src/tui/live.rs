@@ -197,7 +197,7 @@ fn run(scenario: &'static dyn Scenario, mut sys: System, grants: Receiver<u64>, 
         if sys.steps() < allowed {
             return Observed::Continue;
         }
-        let new = events_from(sys, seen.get());
+        let new = sys.events_since(seen.get());
         seen.set(sys.events_len());
         if out.send(Report::Paused(new)).is_err() {
             return Observed::Stop;
@@ -227,14 +227,8 @@ fn run(scenario: &'static dyn Scenario, mut sys: System, grants: Receiver<u64>, 
         },
     };
     let _ = sys.finish();
-    let last = events_from(&sys, forwarded.get());
+    let last = sys.events_since(forwarded.get());
     let _ = reports.send(Report::Ended(last, ending));
-}
-
-/// The events `sys` kept in memory from the `from`-th on (decoded for
-/// the view alone: the run keeps only its compact log).
-fn events_from(sys: &System, from: usize) -> Vec<Event> {
-    sys.events_since(from)
 }
 
 #[cfg(test)]
